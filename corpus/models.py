@@ -1,0 +1,91 @@
+"""The corpus's records: raw captures (what the archive served) and what is derived from them."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+ROLE_POLICY = "policy"
+ROLE_DISCOVERY = "discovery"
+
+
+@dataclass(frozen=True, slots=True)
+class RawCapture:
+    """One capture as fetched from the archive, or a pointer to an identical earlier one.
+
+    `digest` is the archive's payload digest (CDX `digest`): captures that share it share
+    their bytes, so only one of them is fetched and the others refer to it.
+    """
+
+    domain: str
+    kind: str
+    role: str
+    url: str
+    timestamp: str
+    archive_url: str
+    digest: str
+    status: int = 200
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+    refers_to: tuple[str, str] | None = None  # (url, timestamp) of the capture holding the body
+
+    @property
+    def is_revisit(self) -> bool:
+        return self.body is None
+
+    def header(self, name: str) -> str | None:
+        lower = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lower:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """The policy text of one language found in one payload."""
+
+    lang: str
+    text: str
+    title: str
+
+    @property
+    def sha256(self) -> str:
+        return text_sha256(self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class Processed:
+    """What one payload yields: documents, or the reason it yields none."""
+
+    documents: tuple[Document, ...] = ()
+    drop_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackCapture:
+    """A capture placed on a timeline: its time, URL and the text it showed."""
+
+    timestamp: str
+    url: str
+    archive_url: str
+    text_sha: str
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    domain: str
+    kind: str
+    lang: str
+    number: int
+    first_ts: str
+    last_ts: str
+    snapshots: int
+    url: str
+    archive_url: str
+    text_sha: str
+    path: str
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,150 @@
+"""The raw store: append-only WARC files of every capture fetched, the input of rebuild."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from io import BytesIO
+from pathlib import Path
+from typing import IO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from corpus.models import RawCapture
+from corpus.render import safe_segment
+from crawler.wayback import parse_timestamp
+
+log = logging.getLogger(__name__)
+
+RAW_DIR = "raw"
+# Extension fields (WARC 1.1 allows any): what the corpus needs to rebuild without network.
+H_DOMAIN = "Policy-Archive-Domain"
+H_KIND = "Policy-Archive-Kind"
+H_ROLE = "Policy-Archive-Role"
+H_DIGEST = "Policy-Archive-Digest"  # the archive's CDX digest, which links revisits
+H_SOURCE = "WARC-Source-URI"  # the replay URL the bytes came from
+
+
+def _warc_date(timestamp: str) -> str:
+    return parse_timestamp(timestamp).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class RawWriter:
+    """Appends captures to one WARC file per domain and run; files appear on first write."""
+
+    def __init__(self, root: Path, run_id: str) -> None:
+        self.root = root / RAW_DIR
+        self.run_id = run_id
+        self._files: dict[str, tuple[IO[bytes], WARCWriter]] = {}
+
+    def write(self, capture: RawCapture) -> None:
+        _, writer = self._writer(capture.domain)
+        extra = {
+            H_DOMAIN: capture.domain,
+            H_KIND: capture.kind,
+            H_ROLE: capture.role,
+            H_DIGEST: capture.digest,
+            H_SOURCE: capture.archive_url,
+            "WARC-Date": _warc_date(capture.timestamp),
+        }
+        if capture.body is None:
+            refers_url, refers_ts = capture.refers_to or (capture.url, capture.timestamp)
+            record = writer.create_revisit_record(
+                capture.url,
+                digest="sha1:" + capture.digest,
+                refers_to_uri=refers_url,
+                refers_to_date=_warc_date(refers_ts),
+            )
+            record.rec_headers.replace_header("WARC-Date", extra.pop("WARC-Date"))
+            for name, value in extra.items():
+                record.rec_headers.add_header(name, value)
+            writer.write_record(record)
+            return
+        http_headers = StatusAndHeaders(
+            f"{capture.status} -", list(capture.headers), protocol="HTTP/1.1"
+        )
+        response = writer.create_warc_record(
+            capture.url,
+            "response",
+            payload=BytesIO(capture.body),
+            length=len(capture.body),
+            http_headers=http_headers,
+            warc_headers_dict=extra,
+        )
+        request = writer.create_warc_record(
+            capture.archive_url,
+            "request",
+            payload=BytesIO(b""),
+            length=0,
+            http_headers=StatusAndHeaders(
+                f"GET {capture.archive_url} HTTP/1.1", [], is_http_request=True
+            ),
+            warc_headers_dict={"WARC-Date": extra["WARC-Date"]},
+        )
+        writer.write_request_response_pair(request, response)
+
+    def _writer(self, domain: str) -> tuple[IO[bytes], WARCWriter]:
+        if domain not in self._files:
+            folder = self.root / safe_segment(domain)
+            folder.mkdir(parents=True, exist_ok=True)
+            handle = open(folder / f"{self.run_id}.warc.gz", "ab")  # noqa: SIM115  (kept open for the run)
+            self._files[domain] = (handle, WARCWriter(handle, gzip=True, warc_version="1.1"))
+        return self._files[domain]
+
+    def close(self) -> None:
+        for handle, _ in self._files.values():
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
+        self._files.clear()
+
+
+def warc_files(root: Path) -> list[Path]:
+    return sorted((root / RAW_DIR).glob("*/*.warc.gz"))
+
+
+def read_raw(path: Path) -> Iterator[RawCapture]:
+    """The captures in one raw WARC file; a truncated last record (a crash) is skipped."""
+    with open(path, "rb") as handle:
+        try:
+            for record in ArchiveIterator(handle):
+                capture = _capture(record)
+                if capture is not None:
+                    yield capture
+        except (ArchiveLoadFailed, EOFError, OSError) as exc:
+            log.warning("%s ends in a damaged record (%s); the rest is used", path, exc)
+
+
+def _capture(record: ArchiveIterator) -> RawCapture | None:
+    headers = record.rec_headers
+    if record.rec_type not in ("response", "revisit") or not headers.get_header(H_DOMAIN):
+        return None
+    url = headers.get_header("WARC-Target-URI")
+    timestamp = headers.get_header("WARC-Date")
+    ts = timestamp.replace("-", "").replace(":", "").replace("T", "").rstrip("Z")
+    common = {
+        "domain": headers.get_header(H_DOMAIN),
+        "kind": headers.get_header(H_KIND),
+        "role": headers.get_header(H_ROLE),
+        "url": url,
+        "timestamp": ts,
+        "archive_url": headers.get_header(H_SOURCE),
+        "digest": headers.get_header(H_DIGEST),
+    }
+    if record.rec_type == "revisit":
+        refers_date = headers.get_header("WARC-Refers-To-Date") or ""
+        refers_ts = refers_date.replace("-", "").replace(":", "").replace("T", "").rstrip("Z")
+        refers = (headers.get_header("WARC-Refers-To-Target-URI") or url, refers_ts)
+        return RawCapture(**common, refers_to=refers)
+    http = record.http_headers
+    status = int(http.get_statuscode() or 0) if http else 0
+    return RawCapture(
+        **common,
+        status=status,
+        headers=tuple(http.headers) if http else (),
+        body=record.content_stream().read(),
+    )

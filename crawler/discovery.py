@@ -1,0 +1,240 @@
+"""Finding a site's policy URLs: path keywords, homepage links, canonical URLs (no I/O)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit
+
+import lxml.html
+from lxml.etree import ParserError
+
+KINDS = ("privacy", "terms", "cookies")
+
+# Path segments (lower case, unquoted) that name a policy of each kind, by language.
+PATH_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "privacy": (
+        "privacy",  # en
+        "privacypolicy",
+        "privacy-policy",
+        "privacy_policy",
+        "privacy-statement",
+        "privacy-notice",
+        "datenschutz",  # de
+        "datenschutzerklaerung",
+        "datenschutzerklärung",
+        "confidentialite",  # fr
+        "confidentialité",
+        "vie-privee",
+        "donnees-personnelles",
+        "privacidad",  # es
+        "politica-de-privacidad",
+        "privacidade",  # pt
+        "politica-de-privacidade",
+        "privacybeleid",  # nl
+        "privacyverklaring",
+        "informativa-privacy",  # it
+        "riservatezza",
+        "integritetspolicy",  # sv
+        "personvern",  # no
+        "privatlivspolitik",  # da
+        "tietosuoja",  # fi
+        "polityka-prywatnosci",  # pl
+        "ochrana-osobnich-udaju",  # cs
+        "gizlilik",  # tr
+        "konfidentsialnost",  # ru (transliterated)
+        "конфиденциальность",  # ru
+        "隐私",  # zh
+        "隱私",
+        "yinsi",
+        "プライバシー",  # ja
+        "개인정보",  # ko
+    ),
+    "terms": (
+        "terms",
+        "terms-of-service",
+        "terms-of-use",
+        "tos",
+        "agb",
+        "nutzungsbedingungen",
+        "conditions-generales",
+        "cgu",
+        "terminos",
+        "termos",
+        "voorwaarden",
+        "condizioni",
+        "利用規約",
+        "服务条款",
+        "이용약관",
+    ),
+    "cookies": (
+        "cookies",
+        "cookie-policy",
+        "cookie",
+        "politique-cookies",
+        "cookie-richtlinie",
+        "politica-de-cookies",
+    ),
+}
+
+# Anchor texts that link to a policy of each kind, by language (compared lower case).
+ANCHOR_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "privacy": (
+        "privacy",
+        "datenschutz",
+        "confidentialité",
+        "vie privée",
+        "données personnelles",
+        "privacidad",
+        "privacidade",
+        "privacybeleid",
+        "informativa sulla privacy",
+        "integritet",
+        "personvern",
+        "tietosuoja",
+        "prywatności",
+        "ochrana osobních údajů",
+        "gizlilik",
+        "конфиденциальности",
+        "隐私",
+        "隱私",
+        "プライバシー",
+        "개인정보",
+    ),
+    "terms": (
+        "terms",
+        "agb",
+        "nutzungsbedingungen",
+        "conditions générales",
+        "términos",
+        "termos",
+        "voorwaarden",
+        "利用規約",
+        "服务条款",
+        "이용약관",
+    ),
+    "cookies": ("cookie",),
+}
+
+HOMEPAGE_PATHS = frozenset(
+    {"", "/", "/index.html", "/index.htm", "/index.php", "/index.asp", "/default.asp", "/home"}
+)
+
+# Query parameters that never change what a page says: analytics and session ids.
+_VOLATILE_PARAMS = re.compile(
+    r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|_hs\w+|ref|source|"
+    r"sessionid|session_id|sid|phpsessid|jsessionid|aspsessionid\w*|cfid|cftoken|s)$",
+    re.IGNORECASE,
+)
+_PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
+_SEGMENT_SPLIT = re.compile(r"[/._\-]+")
+_LANG_SEGMENT = re.compile(r"[a-z]{2}([-_][a-z]{2})?")
+_DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+class DomainError(ValueError):
+    """A user-given domain that cannot be crawled."""
+
+
+def normalise_domain(value: str) -> str:
+    """The registrable host a user means by `value` (`https://www.Example.com/` -> example.com)."""
+    raw = value.strip()
+    if "://" in raw:
+        raw = urlsplit(raw).hostname or ""
+    else:
+        raw = raw.split("/", 1)[0] if raw.count("/") == 1 and raw.endswith("/") else raw
+    host = raw.lower().rstrip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    try:
+        host = host.encode("idna").decode("ascii") if host else host
+    except UnicodeError as exc:
+        raise DomainError(f"not a domain name: {value!r}") from exc
+    labels = host.split(".")
+    if len(labels) < 2 or not all(_DOMAIN_LABEL.match(label) for label in labels):
+        raise DomainError(f"not a domain name: {value!r} (expected something like example.com)")
+    if labels[-1].isdigit():
+        raise DomainError(f"not a domain name: {value!r} (IP addresses are not supported)")
+    return host
+
+
+def host_in_domain(host: str, domain: str) -> bool:
+    host = host.lower().rstrip(".")
+    return host == domain or host.endswith("." + domain)
+
+
+def canonical_url(url: str) -> str:
+    """The form two URLs of one page share: no scheme, `www.`, port, session or tracking
+    parameters, fragment or trailing slash; lower case."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().rstrip(".")
+    host = re.sub(r"^www\d?\.", "", host)
+    path = _PATH_SESSION.sub("", unquote(parts.path)).lower()
+    path = re.sub(r"/{2,}", "/", path).rstrip("/")
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    kept = sorted((k.lower(), v) for k, v in query if not _VOLATILE_PARAMS.match(k))
+    canon = host + (path or "")
+    if kept:
+        canon += "?" + urlencode(kept)
+    return canon
+
+
+def url_path(url: str) -> str:
+    return unquote(urlsplit(url).path).lower()
+
+
+def is_homepage(url: str) -> bool:
+    parts = urlsplit(url)
+    return url_path(url).rstrip("/") in HOMEPAGE_PATHS and not parts.query
+
+
+def path_score(url: str, kind: str) -> int:
+    """How strongly a URL's path says it is a `kind` policy (0: not at all)."""
+    path = unicodedata.normalize("NFC", url_path(url))
+    if not path:
+        return 0
+    keywords = PATH_KEYWORDS[kind]
+    segments = [s for s in path.split("/") if s]
+    # A trailing language folder (/privacy/en/) names a translation, not another page.
+    while len(segments) > 1 and _LANG_SEGMENT.fullmatch(segments[-1]):
+        segments.pop()
+    if not segments:
+        return 0
+    last = re.sub(r"\.(html?|php|aspx?|jsp|cfm|shtml)$", "", segments[-1])
+    if last in keywords:
+        return 3
+    words = set(_SEGMENT_SPLIT.split(last))
+    if words & set(keywords) or any(k in last for k in keywords if not k.isascii()):
+        return 2
+    # A keyword in a parent folder (/privacy/en/) is weaker evidence.
+    if any(s in keywords for s in segments[:-1]):
+        return 1
+    return 0
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyLink:
+    url: str
+    anchor: str
+
+
+def policy_links(html: str | bytes, base_url: str, domain: str, kind: str) -> Iterator[PolicyLink]:
+    """Links on a page whose anchor text or target path names a `kind` policy of `domain`."""
+    try:
+        tree = lxml.html.fromstring(html)
+    except (ParserError, ValueError):
+        return
+    anchors = ANCHOR_KEYWORDS[kind]
+    for element in tree.iter("a"):
+        href = (element.get("href") or "").strip()
+        if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
+            continue
+        target = urljoin(base_url, href)
+        parts = urlsplit(target)
+        if parts.scheme not in ("http", "https") or not host_in_domain(parts.hostname or "", domain):
+            continue
+        text = " ".join(element.text_content().split()).lower()
+        if any(keyword in text for keyword in anchors) or path_score(target, kind) >= 2:
+            yield PolicyLink(url=target.split("#", 1)[0], anchor=text)

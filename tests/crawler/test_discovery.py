@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import pytest
+
+from crawler.discovery import (
+    DomainError,
+    canonical_url,
+    host_in_domain,
+    is_homepage,
+    normalise_domain,
+    path_score,
+    policy_links,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("example.com", "example.com"),
+        ("WWW.Example.COM", "example.com"),
+        ("https://www.example.com/", "example.com"),
+        ("example.com/", "example.com"),
+        ("bücher.de", "xn--bcher-kva.de"),
+    ],
+)
+def test_domains_users_type(raw: str, expected: str) -> None:
+    assert normalise_domain(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["not a domain", "../../etc", "", "localhost", "1.2.3.4", "-a.com"])
+def test_not_domains(raw: str) -> None:
+    with pytest.raises(DomainError):
+        normalise_domain(raw)
+
+
+def test_look_alike_domains_are_not_the_domain() -> None:
+    assert host_in_domain("www.acme-shop.com", "acme-shop.com")
+    assert host_in_domain("shop.acme-shop.com", "acme-shop.com")
+    assert not host_in_domain("acme-shop-deals.com", "acme-shop.com")
+    assert not host_in_domain("acme-shop.com.evil.net", "acme-shop.com")
+
+
+def test_canonical_urls_merge_variants_of_one_page() -> None:
+    variants = [
+        "http://www.example.com/Privacy/",
+        "https://example.com/privacy",
+        "https://example.com:443/privacy?utm_source=x&sessionid=1",
+        "http://www2.example.com/privacy#top",
+        "http://example.com/privacy;jsessionid=ABC",
+    ]
+    assert {canonical_url(v) for v in variants} == {"example.com/privacy"}
+    assert canonical_url("http://a.com/p?lang=de") != canonical_url("http://a.com/p?lang=en")
+
+
+@pytest.mark.parametrize(
+    ("url", "score"),
+    [
+        ("https://a.com/privacy", 3),
+        ("https://a.com/privacy-policy.html", 3),
+        ("https://a.com/legal/datenschutz", 3),
+        ("https://a.com/fr/confidentialite", 3),
+        ("https://a.com/our-privacy-promise", 2),
+        ("https://a.com/隐私政策", 2),
+        ("https://a.com/privacy/en/", 3),
+        ("https://a.com/products", 0),
+        ("https://a.com/", 0),
+    ],
+)
+def test_path_scores(url: str, score: int) -> None:
+    assert path_score(url, "privacy") == score
+
+
+def test_homepages() -> None:
+    assert is_homepage("http://www.a.com/")
+    assert is_homepage("http://www.a.com")
+    assert is_homepage("http://www.a.com/index.html")
+    assert not is_homepage("http://www.a.com/?page=2")
+    assert not is_homepage("http://www.a.com/about")
+
+
+def test_policy_links_by_anchor_text_stay_on_the_domain() -> None:
+    html = """<html><body>
+      <a href="/legal/p7.html">Privacy Policy</a>
+      <a href="datenschutz.html">Impressum &amp; Datenschutz</a>
+      <a href="https://partner-ads.net/privacy">Partner privacy</a>
+      <a href="https://www.acme.com/about">About</a>
+      <a href="mailto:privacy@acme.com">privacy@acme.com</a>
+    </body></html>"""
+    links = {link.url for link in policy_links(html, "https://www.acme.com/", "acme.com", "privacy")}
+    assert links == {"https://www.acme.com/legal/p7.html", "https://www.acme.com/datenschutz.html"}
