@@ -49,6 +49,7 @@ def extract_markdown(html: str, url: str | None = None) -> Extracted:
         return Extracted(title="", markdown="")
     title = _title(tree)
     _drop_overlays(tree)
+    _unwrap_layout_tables(tree)
     markdown = trafilatura.extract(tree, url=url, **TRAFILATURA_OPTIONS) or ""  # type: ignore[arg-type]
     markdown = markdown.strip()
     if title and markdown and not markdown.startswith("# "):
@@ -75,6 +76,65 @@ def _drop_overlays(tree: lxml.html.HtmlElement) -> None:
         parent = element.getparent()
         if parent is not None:
             parent.remove(element)
+
+
+_BLOCKS = (
+    "p",
+    "div",
+    "table",
+    "ul",
+    "ol",
+    "dl",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "form",
+    "blockquote",
+)
+_LAYOUT_CELL_CHARS = 400  # a data-table cell holds a value, not a page's worth of prose
+
+
+def _unwrap_layout_tables(tree: lxml.html.HtmlElement) -> None:
+    """Turn tables used for page layout (1996-2008) into plain blocks, so that the nav
+    column and footer row stay apart from the content cell and paragraphs survive."""
+    tables = list(tree.iter("table"))
+    for table in reversed(tables):  # innermost first
+        cells = [c for c in table.iter("td", "th") if _owner_table(c) is table]
+        if not any(_is_layout_cell(cell) for cell in cells):
+            continue
+        for cell in cells:
+            if _is_link_column(cell):
+                cell.drop_tree()
+        for element in list(table.iter("table", "thead", "tbody", "tfoot", "tr", "td", "th")):
+            if element is table or _owner_table(element) is table:
+                element.tag = "div"
+                for attribute in ("colspan", "rowspan", "width", "valign", "align"):
+                    element.attrib.pop(attribute, None)
+
+
+def _owner_table(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    parent = element.getparent()
+    while parent is not None and parent.tag != "table":
+        parent = parent.getparent()
+    return parent
+
+
+def _is_link_column(cell: lxml.html.HtmlElement) -> bool:
+    """A layout cell that is nothing but links: the navigation column."""
+    text = " ".join(cell.text_content().split())
+    if not text or len(text) > _LAYOUT_CELL_CHARS * 3:
+        return False
+    linked = sum(len(" ".join(a.text_content().split())) for a in cell.iter("a"))
+    return linked >= 0.7 * len(text)
+
+
+def _is_layout_cell(cell: lxml.html.HtmlElement) -> bool:
+    if any(True for _ in cell.iter(*_BLOCKS)):
+        return True
+    return len(cell.text_content()) > _LAYOUT_CELL_CHARS
 
 
 def is_heading(line: str) -> bool:

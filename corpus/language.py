@@ -35,7 +35,9 @@ def script_counts(text: str) -> dict[str, int]:
         if not char.isalpha():
             continue
         name = unicodedata.name(char, "")
-        script = next((lang for key, lang in _SCRIPT_LANG if name.startswith(key)), "latin-or-other")
+        script = next(
+            (lang for key, lang in _SCRIPT_LANG if name.startswith(key)), "latin-or-other"
+        )
         counts[script] = counts.get(script, 0) + 1
     return counts
 

@@ -233,7 +233,9 @@ def policy_links(html: str | bytes, base_url: str, domain: str, kind: str) -> It
             continue
         target = urljoin(base_url, href)
         parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or not host_in_domain(parts.hostname or "", domain):
+        if parts.scheme not in ("http", "https") or not host_in_domain(
+            parts.hostname or "", domain
+        ):
             continue
         text = " ".join(element.text_content().split()).lower()
         if any(keyword in text for keyword in anchors) or path_score(target, kind) >= 2:

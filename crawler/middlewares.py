@@ -78,4 +78,5 @@ class ArchiveBackoffMiddleware:
             self.paused = False
             engine.unpause()
 
-        reactor.callLater(seconds, resume)  # type: ignore[attr-defined]
+        clock: Any = reactor
+        clock.callLater(seconds, resume)

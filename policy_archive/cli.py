@@ -70,10 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    if args.command not in ("fetch", "demo"):  # crawls log through Scrapy's root handler
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "fetch":
             return cmd_fetch(args)
@@ -111,10 +109,22 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     _check_out(args.out)
     results = run_crawl(domains, archive.base, args.out, args.kind, args.url, args.verbose)
-    print_summary(results, archive.base, args.out, sys.stdout)
+    if not all(r.fatal for r in results):
+        print_summary(results, archive.base, args.out, sys.stdout)
+    return report_failures(results)
+
+
+def report_failures(results: list[DomainResult]) -> int:
+    """One stderr line per failed domain; the exit status of the whole run."""
     failed = [r for r in results if r.fatal]
     for result in failed:
         print(f"policy-archive: error: {result.domain}: {result.fatal}", file=sys.stderr)
+    errors = sum(int(r.stats.get("log_count/ERROR", 0)) for r in results if not r.fatal)
+    if errors:
+        print(
+            f"policy-archive: warning: {errors} error(s) during the crawl; rerun with -v to see them",
+            file=sys.stderr,
+        )
     return 1 if failed else 0
 
 
@@ -132,15 +142,19 @@ def run_crawl(
     settings.setmodule("crawler.settings", priority="project")
     settings.set("WAYBACK_ARCHIVE", archive, priority="cmdline")
     settings.set("POLICY_ARCHIVE_OUT", str(out), priority="cmdline")
-    settings.set("LOG_LEVEL", "INFO" if verbose else "ERROR", priority="cmdline")
+    # Without -v the summary speaks for the crawl; Scrapy's own lines would only repeat it.
+    settings.set("LOG_LEVEL", "INFO" if verbose else "CRITICAL", priority="cmdline")
+    settings.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
     if Archive.parse(archive).is_loopback:
         settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", settings.getint("WAYBACK_LOCAL_CONCURRENCY"))
         settings.set("DOWNLOAD_DELAY", 0)
     else:
-        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", settings.getint("WAYBACK_REMOTE_CONCURRENCY"))
+        settings.set(
+            "CONCURRENT_REQUESTS_PER_DOMAIN", settings.getint("WAYBACK_REMOTE_CONCURRENCY")
+        )
         settings.set("DOWNLOAD_DELAY", settings.getfloat("WAYBACK_REMOTE_DELAY"))
         settings.set("RANDOMIZE_DOWNLOAD_DELAY", False)
-    process = CrawlerProcess(settings, install_root_handler=verbose)
+    process = CrawlerProcess(settings)
     crawlers = []
     for domain in domains:
         crawler = process.create_crawler(DomainHistorySpider)
@@ -238,7 +252,7 @@ class _atomic_output:
         self.tmp = Path(
             tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")[1]
         )
-        self.stream = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115
+        self.stream = open(self.tmp, "w", encoding="utf-8")
         return self.stream
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
@@ -259,7 +273,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _check_out(args.out)
     with tempfile.TemporaryDirectory(prefix="policy-archive-demo-") as tmp:
         manifest = write_demo_archive(Path(tmp))
-        domains = sorted({v.domain for v in manifest.versions})
+        domains = sorted(manifest.versions)
         with LocalArchive(Path(tmp)) as archive:
             print(f"demo archive: {len(domains)} sites served at {archive.url}")
             started = datetime.now(UTC)
@@ -267,4 +281,4 @@ def cmd_demo(args: argparse.Namespace) -> int:
             seconds = (datetime.now(UTC) - started).total_seconds()
     print_summary(results, "the demo archive", args.out, sys.stdout)
     print(f"done in {seconds:.1f} s; export with: policy-archive export --out {args.out}")
-    return 1 if any(r.fatal for r in results) else 0
+    return report_failures(results)

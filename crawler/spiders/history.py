@@ -126,7 +126,9 @@ class DomainHistorySpider(Spider):
         if response.status == 403:
             self._fail(f"the archive refuses to list {self.domain} (403: blocked site)")
         if response.status != 200:
-            self._fail(f"the archive's CDX endpoint answered HTTP {response.status} for {response.url}")
+            self._fail(
+                f"the archive's CDX endpoint answered HTTP {response.status} for {response.url}"
+            )
         try:
             return parse_cdx(response.body)
         except CdxError as exc:
@@ -221,7 +223,9 @@ class DomainHistorySpider(Spider):
             if host_in_domain(host, self.domain):
                 self.candidates[key].rows.append(record)
         if page.resume_key:
-            yield self._cdx_request(response.meta["query"], self.parse_lookup, page.resume_key, key=key)
+            yield self._cdx_request(
+                response.meta["query"], self.parse_lookup, page.resume_key, key=key
+            )
             return
         self.pending_lookups -= 1
         yield from self._maybe_fetch_policies()
@@ -351,7 +355,9 @@ class DomainHistorySpider(Spider):
         raise CloseSpider("fatal")
 
     def on_cdx_error(self, failure: Failure) -> None:
-        self.fatal = self.fatal or f"cannot reach the archive at {self.archive.base}: {failure.value}"
+        self.fatal = (
+            self.fatal or f"cannot reach the archive at {self.archive.base}: {failure.value}"
+        )
         raise CloseSpider("fatal")
 
     def on_replay_error(self, failure: Failure) -> Iterator[Request | CaptureItem]:

@@ -39,7 +39,13 @@ def test_extraction_keeps_policy_and_drops_boilerplate() -> None:
     assert text.startswith("# Privacy Policy")
     assert "## Your rights" in text
     assert "- You may ask us to delete it." in text
-    for boilerplate in ("Shop our catalogue", "We use cookies", "newsletter", "Visitors", "generated"):
+    for boilerplate in (
+        "Shop our catalogue",
+        "We use cookies",
+        "newsletter",
+        "Visitors",
+        "generated",
+    ):
         assert boilerplate not in text
 
 
@@ -60,9 +66,18 @@ def test_policy_check() -> None:
     ("text", "lang"),
     [
         ("We collect your personal data when you use our services and we protect it. " * 5, "en"),
-        ("Wir verarbeiten personenbezogene Daten nur im Rahmen der gesetzlichen Vorgaben. " * 5, "de"),
-        ("我们非常重视您的个人信息和隐私保护。我们会按照法律法规的规定处理您的个人信息。" * 3, "zh"),
-        ("お客様の個人情報は、適切に管理いたします。プライバシーポリシーをご確認ください。" * 3, "ja"),
+        (
+            "Wir verarbeiten personenbezogene Daten nur im Rahmen der gesetzlichen Vorgaben. " * 5,
+            "de",
+        ),
+        (
+            "我们非常重视您的个人信息和隐私保护。我们会按照法律法规的规定处理您的个人信息。" * 3,
+            "zh",
+        ),
+        (
+            "お客様の個人情報は、適切に管理いたします。プライバシーポリシーをご確認ください。" * 3,
+            "ja",
+        ),
         ("개인정보처리방침은 회사가 이용자의 개인정보를 보호하기 위한 것입니다." * 3, "ko"),
         ("123 456", "und"),
     ],

@@ -12,7 +12,13 @@ def cap(ts: str, sha: str, url: str = "http://a.com/privacy") -> TrackCapture:
 
 
 def test_runs_of_identical_text_become_versions() -> None:
-    captures = [cap("2015", "A"), cap("2016", "A"), cap("2017", "B"), cap("2018", "B"), cap("2019", "C")]
+    captures = [
+        cap("2015", "A"),
+        cap("2016", "A"),
+        cap("2017", "B"),
+        cap("2018", "B"),
+        cap("2019", "C"),
+    ]
     runs = build_runs(captures)
     assert [(r.text_sha, r.first.timestamp, r.last.timestamp, r.snapshots) for r in runs] == [
         ("A", "2015", "2016", 2),

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from crawler.cdx import CdxFormatError, CdxQuery, CdxQueryError, CdxRecord, parse_cdx, unique
 from tests.reference import IA_RECORDED, cassette_exchanges, require
 
-ROW = "com,example)/privacy 20190624190612 https://www.example.com/privacy text/html 200 ABCDEF 1234"
+ROW = (
+    "com,example)/privacy 20190624190612 https://www.example.com/privacy text/html 200 ABCDEF 1234"
+)
 
 
 def test_plain_rows_parse_in_ia_field_order() -> None:

@@ -86,5 +86,7 @@ def test_policy_links_by_anchor_text_stay_on_the_domain() -> None:
       <a href="https://www.acme.com/about">About</a>
       <a href="mailto:privacy@acme.com">privacy@acme.com</a>
     </body></html>"""
-    links = {link.url for link in policy_links(html, "https://www.acme.com/", "acme.com", "privacy")}
+    links = {
+        link.url for link in policy_links(html, "https://www.acme.com/", "acme.com", "privacy")
+    }
     assert links == {"https://www.acme.com/legal/p7.html", "https://www.acme.com/datenschutz.html"}

@@ -31,7 +31,9 @@ def test_citation_url_matches_the_reference_corpus_form() -> None:
     )
 
 
-@pytest.mark.parametrize("value", ["web.archive.org", "ftp://x.org", "http://", "http://a.org/?q=1"])
+@pytest.mark.parametrize(
+    "value", ["web.archive.org", "ftp://x.org", "http://", "http://a.org/?q=1"]
+)
 def test_bad_archive_urls(value: str) -> None:
     with pytest.raises(ArchiveUrlError):
         Archive.parse(value)
@@ -39,7 +41,9 @@ def test_bad_archive_urls(value: str) -> None:
 
 def test_parse_replay_on_and_off_the_archive() -> None:
     archive = Archive.parse("http://127.0.0.1:9000")
-    assert archive.parse_replay("http://127.0.0.1:9000/web/20200101000000id_/http://a.com/p?x=1") == (
+    assert archive.parse_replay(
+        "http://127.0.0.1:9000/web/20200101000000id_/http://a.com/p?x=1"
+    ) == (
         "20200101000000",
         "http://a.com/p?x=1",
     )
