@@ -79,7 +79,7 @@ def test_stale_version_files_are_removed_when_versions_merge(tmp_path: Path) -> 
 
 
 def test_opening_a_missing_corpus_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="no index.sqlite"):
+    with pytest.raises(StoreError, match=r"no index\.sqlite"):
         Store.open(tmp_path / "nothing", create=False)
     assert not (tmp_path / "nothing").exists()
 
