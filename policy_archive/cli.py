@@ -33,20 +33,33 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", default="data", type=Path, help="data directory (default: data)")
         p.add_argument("-v", "--verbose", action="store_true", help="show the crawl's log")
 
+    def crawl_options(p: argparse.ArgumentParser) -> None:
+        """Options of every command that crawls (fetch and crawl)."""
+        common(p)
+        p.add_argument(
+            "--archive",
+            default="https://web.archive.org",
+            help="base URL of a Wayback-compatible archive (default: https://web.archive.org)",
+        )
+        p.add_argument(
+            "--kind",
+            default="privacy",
+            choices=("privacy", "terms", "cookies"),
+            help="document kind",
+        )
+        p.add_argument(
+            "--url", action="append", default=[], help="a policy URL you know (repeatable)"
+        )
+
     fetch = sub.add_parser("fetch", help="build the policy history of one or more domains")
     fetch.add_argument("domains", nargs="+", metavar="DOMAIN", help="e.g. example.com")
-    common(fetch)
-    fetch.add_argument(
-        "--archive",
-        default="https://web.archive.org",
-        help="base URL of a Wayback-compatible archive (default: https://web.archive.org)",
+    crawl_options(fetch)
+
+    crawl = sub.add_parser(
+        "crawl", help="scheduled run: fetch what is new for every domain of a list file"
     )
-    fetch.add_argument(
-        "--kind", default="privacy", choices=("privacy", "terms", "cookies"), help="document kind"
-    )
-    fetch.add_argument(
-        "--url", action="append", default=[], help="a policy URL you know (repeatable)"
-    )
+    crawl.add_argument("domains_file", type=Path, metavar="FILE", help="one domain a line")
+    crawl_options(crawl)
 
     export = sub.add_parser("export", help="write the corpus's versions in a data format")
     export.add_argument("--out", default="data", type=Path, help="data directory (default: data)")
@@ -61,11 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command not in ("fetch", "demo"):  # crawls log through Scrapy's root handler
+    if args.command not in ("fetch", "crawl", "demo"):  # crawls log through Scrapy's root handler
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "fetch":
             return cmd_fetch(args)
+        if args.command == "crawl":
+            return cmd_crawl(args)
         if args.command == "export":
             return cmd_export(args)
         if args.command == "demo":
@@ -99,12 +114,60 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     except (DomainError, ArchiveUrlError) as exc:
         raise UserError(str(exc)) from exc
     _check_out(args.out)
+    return _crawl_locked(domains, archive.base, args)
+
+
+def _crawl_locked(domains: list[str], archive: str, args: argparse.Namespace) -> int:
+    """Crawl under the data directory's lock; print the summary and failures."""
+    from corpus.lock import DataDirLock, LockedError
     from policy_archive.crawl import print_summary, report_failures, run_crawl
 
-    results = run_crawl(domains, archive.base, args.out, args.kind, args.url, args.verbose)
+    try:
+        with DataDirLock(args.out):
+            results = run_crawl(domains, archive, args.out, args.kind, args.url, args.verbose)
+    except LockedError as exc:
+        print(f"policy-archive: {exc}; not starting", file=sys.stderr)
+        return 3
     if not all(r.fatal for r in results):
-        print_summary(results, archive.base, args.out, sys.stdout)
+        print_summary(results, archive, args.out, sys.stdout)
     return report_failures(results)
+
+
+def read_domain_list(path: Path) -> list[str]:
+    """Domains of a list file (one a line, `#` comments); every bad line is reported."""
+    from crawler.discovery import DomainError, normalise_domain
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read the domain list {path}: {exc}") from exc
+    domains: list[str] = []
+    bad: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        entry = line.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        try:
+            domains.append(normalise_domain(entry))
+        except DomainError:
+            bad.append(f"line {number}: {entry!r}")
+    if bad:
+        raise UserError(f"{path} has lines that are not domain names: {'; '.join(bad)}")
+    if not domains:
+        raise UserError(f"{path} lists no domains")
+    return list(dict.fromkeys(domains))
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler.wayback import Archive, ArchiveUrlError
+
+    domains = read_domain_list(args.domains_file)
+    try:
+        archive = Archive.parse(args.archive)
+    except ArchiveUrlError as exc:
+        raise UserError(str(exc)) from exc
+    _check_out(args.out)
+    return _crawl_locked(domains, archive.base, args)
 
 
 # -- export --------------------------------------------------------------------------
