@@ -64,12 +64,14 @@ class Processed:
 
 @dataclass(frozen=True, slots=True)
 class TrackCapture:
-    """A capture placed on a timeline: its time, URL and the text it showed."""
+    """A capture placed on a timeline: its time, URL, the text it showed and that text's
+    comparison key (captures with equal keys show the same version)."""
 
     timestamp: str
     url: str
     archive_url: str
     text_sha: str
+    key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,12 @@ class Version:
     archive_url: str
     text_sha: str
     path: str
+    # Change against the previous version of the track (None for the first one).
+    similarity: float | None = None
+    words_added: int = 0
+    words_removed: int = 0
+    revert_of: int | None = None  # an earlier version whose text this one brings back
+    flapping: bool = False  # the track keeps switching between texts it showed before
 
 
 def text_sha256(text: str) -> str:

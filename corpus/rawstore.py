@@ -27,6 +27,11 @@ H_KIND = "Policy-Archive-Kind"
 H_ROLE = "Policy-Archive-Role"
 H_DIGEST = "Policy-Archive-Digest"  # the archive's CDX digest, which links revisits
 H_SOURCE = "WARC-Source-URI"  # the replay URL the bytes came from
+# WARC-Date cannot hold the archive's odd timestamps (day 00, second 60): keep them verbatim.
+H_TIMESTAMP = "Policy-Archive-Timestamp"
+# Start a new file past this size: WARC tools and uploads handle ~1 GB files best (IA's own
+# crawls write 1 GB WARCs).
+RAW_MAX_FILE_BYTES = 1_000_000_000
 
 
 def _warc_date(timestamp: str) -> str:
@@ -34,21 +39,35 @@ def _warc_date(timestamp: str) -> str:
 
 
 class RawWriter:
-    """Appends captures to one WARC file per domain and run; files appear on first write."""
+    """Appends captures to WARC files per domain and run, rotated by size.
 
-    def __init__(self, root: Path, run_id: str) -> None:
+    Each record is flushed and synced before `write` returns: the index records a capture
+    only after this, so a capture the index knows is always in the raw store too.
+    """
+
+    def __init__(self, root: Path, run_id: str, max_bytes: int = RAW_MAX_FILE_BYTES) -> None:
         self.root = root / RAW_DIR
         self.run_id = run_id
+        self.max_bytes = max_bytes
         self._files: dict[str, tuple[IO[bytes], WARCWriter]] = {}
 
     def write(self, capture: RawCapture) -> None:
-        _, writer = self._writer(capture.domain)
+        handle, writer = self._writer(capture.domain)
+        self._write(writer, capture)
+        handle.flush()
+        os.fsync(handle.fileno())
+        if handle.tell() >= self.max_bytes:
+            handle.close()
+            del self._files[capture.domain]
+
+    def _write(self, writer: WARCWriter, capture: RawCapture) -> None:
         extra = {
             H_DOMAIN: capture.domain,
             H_KIND: capture.kind,
             H_ROLE: capture.role,
             H_DIGEST: capture.digest,
             H_SOURCE: capture.archive_url,
+            H_TIMESTAMP: capture.timestamp,
             "WARC-Date": _warc_date(capture.timestamp),
         }
         if capture.body is None:
@@ -91,7 +110,12 @@ class RawWriter:
         if domain not in self._files:
             folder = self.root / safe_segment(domain)
             folder.mkdir(parents=True, exist_ok=True)
-            handle = open(folder / f"{self.run_id}.warc.gz", "ab")  # noqa: SIM115  (kept open for the run)
+            # Never append to an existing file: a crash may have left it ending in half a
+            # record, and a reader stops at the first damaged record.
+            sequence = 0
+            while (path := folder / _file_name(self.run_id, sequence)).exists():
+                sequence += 1
+            handle = open(path, "xb")  # noqa: SIM115  (kept open for the run)
             self._files[domain] = (handle, WARCWriter(handle, gzip=True, warc_version="1.1"))
         return self._files[domain]
 
@@ -103,8 +127,18 @@ class RawWriter:
         self._files.clear()
 
 
+def _file_name(run_id: str, sequence: int) -> str:
+    return f"{run_id}.warc.gz" if sequence == 0 else f"{run_id}-{sequence:05d}.warc.gz"
+
+
 def warc_files(root: Path) -> list[Path]:
     return sorted((root / RAW_DIR).glob("*/*.warc.gz"))
+
+
+def domain_folders(root: Path) -> list[Path]:
+    """One folder per domain under `DIR/raw/`: the unit rebuild works in parallel on."""
+    raw = root / RAW_DIR
+    return sorted(p for p in raw.iterdir() if p.is_dir()) if raw.is_dir() else []
 
 
 def read_raw(path: Path) -> Iterator[RawCapture]:
@@ -124,8 +158,7 @@ def _capture(record: ArchiveIterator) -> RawCapture | None:
     if record.rec_type not in ("response", "revisit") or not headers.get_header(H_DOMAIN):
         return None
     url = headers.get_header("WARC-Target-URI")
-    timestamp = headers.get_header("WARC-Date")
-    ts = timestamp.replace("-", "").replace(":", "").replace("T", "").rstrip("Z")
+    ts = headers.get_header(H_TIMESTAMP) or _compact(headers.get_header("WARC-Date"))
     common = {
         "domain": headers.get_header(H_DOMAIN),
         "kind": headers.get_header(H_KIND),
@@ -136,8 +169,7 @@ def _capture(record: ArchiveIterator) -> RawCapture | None:
         "digest": headers.get_header(H_DIGEST),
     }
     if record.rec_type == "revisit":
-        refers_date = headers.get_header("WARC-Refers-To-Date") or ""
-        refers_ts = refers_date.replace("-", "").replace(":", "").replace("T", "").rstrip("Z")
+        refers_ts = _compact(headers.get_header("WARC-Refers-To-Date") or "")
         refers = (headers.get_header("WARC-Refers-To-Target-URI") or url, refers_ts)
         return RawCapture(**common, refers_to=refers)
     http = record.http_headers
@@ -148,3 +180,7 @@ def _capture(record: ArchiveIterator) -> RawCapture | None:
         headers=tuple(http.headers) if http else (),
         body=record.content_stream().read(),
     )
+
+
+def _compact(warc_date: str) -> str:
+    return warc_date.replace("-", "").replace(":", "").replace("T", "").rstrip("Z")

@@ -9,22 +9,26 @@ import os
 import sqlite3
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from corpus.diff import Change, measure_change
 from corpus.models import ROLE_POLICY, Processed, RawCapture, TrackCapture, Version
+from corpus.normalise import comparison_key
+from corpus.producer import producer_info
 from corpus.render import render_version, version_path
-from corpus.versioning import build_runs
-from crawler.wayback import citation_url, iso_date
+from corpus.staging import recover
+from corpus.versioning import build_versions
+from crawler.wayback import iso_date
 
 log = logging.getLogger(__name__)
 
 INDEX_NAME = "index.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
+# The current schema; older indexes reach it through _MIGRATIONS.
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS captures (
     domain TEXT NOT NULL, kind TEXT NOT NULL, url TEXT NOT NULL, timestamp TEXT NOT NULL,
     archive_url TEXT NOT NULL, digest TEXT NOT NULL, role TEXT NOT NULL,
@@ -38,27 +42,95 @@ CREATE TABLE IF NOT EXISTS payload_documents (
     kind TEXT NOT NULL, digest TEXT NOT NULL, lang TEXT NOT NULL, text_sha TEXT NOT NULL,
     title TEXT NOT NULL, PRIMARY KEY (kind, digest, lang)
 );
-CREATE TABLE IF NOT EXISTS texts (sha256 TEXT PRIMARY KEY, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS texts (sha256 TEXT PRIMARY KEY, text TEXT NOT NULL, key TEXT);
 CREATE TABLE IF NOT EXISTS versions (
     domain TEXT NOT NULL, kind TEXT NOT NULL, lang TEXT NOT NULL, version INTEGER NOT NULL,
     first_ts TEXT NOT NULL, last_ts TEXT NOT NULL, snapshots INTEGER NOT NULL,
     url TEXT NOT NULL, archive_url TEXT NOT NULL, text_sha TEXT NOT NULL, path TEXT NOT NULL,
+    similarity REAL, words_added INTEGER NOT NULL DEFAULT 0,
+    words_removed INTEGER NOT NULL DEFAULT 0, revert_of INTEGER,
+    flapping INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (domain, kind, lang, version)
 );
 CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY, started TEXT NOT NULL, command TEXT NOT NULL, stats TEXT
+    id INTEGER PRIMARY KEY, started TEXT NOT NULL, command TEXT NOT NULL, stats TEXT,
+    producer TEXT
 );
+CREATE TABLE IF NOT EXISTS changes (
+    old_sha TEXT NOT NULL, new_sha TEXT NOT NULL, similarity REAL NOT NULL,
+    words_added INTEGER NOT NULL, words_removed INTEGER NOT NULL,
+    PRIMARY KEY (old_sha, new_sha)
+);
+CREATE TABLE IF NOT EXISTS pending (
+    domain TEXT NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (domain, kind)
+);
+CREATE VIEW IF NOT EXISTS drops AS
+    SELECT c.domain, c.kind, c.url, c.timestamp, p.drop_reason AS reason
+    FROM captures c JOIN payloads p ON p.kind = c.kind AND p.digest = c.digest
+    WHERE p.drop_reason IS NOT NULL;
 """
+
+
+def _migrate_1_to_2(db: sqlite3.Connection) -> None:
+    """Comparison keys, change sizes and flip flags; every track is re-versioned."""
+    db.execute("ALTER TABLE texts ADD COLUMN key TEXT")
+    for sha, text in db.execute("SELECT sha256, text FROM texts").fetchall():
+        db.execute("UPDATE texts SET key=? WHERE sha256=?", (comparison_key(text), sha))
+    for column in (
+        "similarity REAL",
+        "words_added INTEGER NOT NULL DEFAULT 0",
+        "words_removed INTEGER NOT NULL DEFAULT 0",
+        "revert_of INTEGER",
+        "flapping INTEGER NOT NULL DEFAULT 0",
+    ):
+        db.execute(f"ALTER TABLE versions ADD COLUMN {column}")
+    db.execute("ALTER TABLE runs ADD COLUMN producer TEXT")
+    _create_schema(db)
+    db.execute("INSERT OR IGNORE INTO pending SELECT DISTINCT domain, kind FROM captures")
+
+
+# _MIGRATIONS[n] takes an index from schema n to n + 1, inside one transaction.
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1_to_2}
+
+
+def _create_schema(db: sqlite3.Connection) -> None:
+    # executescript would commit the surrounding transaction; run statement by statement.
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
 
 
 class StoreError(Exception):
     """The data directory cannot be used as a corpus store."""
 
 
+EXPORT_FIELDS = (
+    "domain",
+    "kind",
+    "lang",
+    "version",
+    "first_seen",
+    "last_seen",
+    "snapshots",
+    "url",
+    "archive_url",
+    "sha256",
+    "path",
+    "text",
+    "title",
+    "similarity",
+    "words_added",
+    "words_removed",
+    "revert_of",
+    "flapping",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ExportRow:
     version: Version
     text: str
+    title: str = ""
 
     def as_dict(self) -> dict[str, object]:
         v = self.version
@@ -75,46 +147,89 @@ class ExportRow:
             "sha256": v.text_sha,
             "path": v.path,
             "text": self.text,
+            "title": self.title,
+            "similarity": v.similarity,
+            "words_added": v.words_added,
+            "words_removed": v.words_removed,
+            "revert_of": v.revert_of,
+            "flapping": v.flapping,
         }
 
 
+_VERSION_COLUMNS = (
+    "v.domain, v.kind, v.lang, v.version, v.first_ts, v.last_ts, v.snapshots, v.url, "
+    "v.archive_url, v.text_sha, v.path, v.similarity, v.words_added, v.words_removed, "
+    "v.revert_of, v.flapping"
+)
+
+
+def _version(row: tuple[object, ...]) -> Version:
+    # sqlite has no booleans: the last column comes back as 0 or 1.
+    return Version(*row[:-1], flapping=bool(row[-1]))  # type: ignore[arg-type, misc]
+
+
 class Store:
-    def __init__(self, root: Path, connection: sqlite3.Connection) -> None:
+    def __init__(self, root: Path, connection: sqlite3.Connection, durable: bool = True) -> None:
         self.root = root
         self.db = connection
+        # A staged rebuild tree is made durable once, as a whole, before it goes live.
+        self.durable = durable
 
     @classmethod
-    def open(cls, root: Path, create: bool = True) -> Store:
+    def open(cls, root: Path, create: bool = True, durable: bool = True) -> Store:
+        if root.exists() and not root.is_dir():
+            raise StoreError(f"{root} exists and is not a directory")
+        if root.is_dir():
+            try:
+                recover(root)
+            except OSError as exc:
+                raise StoreError(f"cannot finish an interrupted rebuild in {root}: {exc}") from exc
         index = root / INDEX_NAME
         if not create and not index.exists():
             raise StoreError(f"{root} holds no corpus (no {INDEX_NAME}); run fetch first")
-        if root.exists() and not root.is_dir():
-            raise StoreError(f"{root} exists and is not a directory")
         try:
             root.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(index, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA busy_timeout=10000")
-            db.executescript(_SCHEMA)
+            db.execute("PRAGMA journal_mode=WAL")
+            if not durable:
+                db.execute("PRAGMA synchronous=OFF")
+            store = cls(root, db, durable)
+            store._check_schema()
+            store.heal()
         except (OSError, sqlite3.DatabaseError) as exc:
             raise StoreError(f"cannot open the corpus index in {root}: {exc}") from exc
-        store = cls(root, db)
-        store._check_schema()
         return store
 
     def close(self) -> None:
         self.db.close()
 
     def _check_schema(self) -> None:
-        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if row is None:
+        with self._transaction():
             self.db.execute(
-                "INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
             )
-        elif int(row[0]) > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.root} was written by a newer policy-archive (schema {row[0]}); upgrade"
+            row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            found = SCHEMA_VERSION if row is None else int(row[0])
+            if found > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.root} was written by a newer policy-archive (schema {found}); upgrade"
+                )
+            if row is None:
+                _create_schema(self.db)
+            for version in range(found, SCHEMA_VERSION):
+                log.info("migrating %s from schema %d to %d", self.root, version, version + 1)
+                _MIGRATIONS[version](self.db)
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
             )
+
+    def heal(self) -> None:
+        """Re-version the tracks a crash or a migration left unrefreshed."""
+        for domain, kind in self.db.execute("SELECT domain, kind FROM pending").fetchall():
+            log.info("refreshing the versions of %s %s left pending", domain, kind)
+            self.refresh_versions(domain, kind)
 
     # -- captures -----------------------------------------------------------------
 
@@ -130,79 +245,100 @@ class Store:
 
     def add_capture(self, capture: RawCapture, processed: Processed | None) -> None:
         """Record one capture and, for a fetched payload, what it yielded."""
+        self.add_captures([(capture, processed)])
+
+    def add_captures(
+        self,
+        batch: Iterable[tuple[RawCapture, Processed | None]],
+        keys: Mapping[str, str] | None = None,
+    ) -> None:
+        """Record captures in one transaction; their tracks are marked for re-versioning.
+
+        `keys` maps text sha256 to comparison keys already computed (by rebuild workers).
+        """
         with self._transaction():
-            self.db.execute(
-                "INSERT OR IGNORE INTO captures VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    capture.domain,
-                    capture.kind,
-                    capture.url,
-                    capture.timestamp,
-                    capture.archive_url,
-                    capture.digest,
-                    capture.role,
-                ),
-            )
-            if processed is None:
-                return
-            self.db.execute(
-                "INSERT OR REPLACE INTO payloads VALUES (?, ?, ?)",
-                (capture.kind, capture.digest, processed.drop_reason),
-            )
-            self.db.execute(
-                "DELETE FROM payload_documents WHERE kind=? AND digest=?",
-                (capture.kind, capture.digest),
-            )
-            for document in processed.documents:
+            for capture, processed in batch:
+                self._insert_capture(capture, processed, keys or {})
+
+    def _insert_capture(
+        self, capture: RawCapture, processed: Processed | None, keys: Mapping[str, str]
+    ) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO captures VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                capture.domain,
+                capture.kind,
+                capture.url,
+                capture.timestamp,
+                capture.archive_url,
+                capture.digest,
+                capture.role,
+            ),
+        )
+        self.db.execute(
+            "INSERT OR IGNORE INTO pending VALUES (?, ?)", (capture.domain, capture.kind)
+        )
+        if processed is None:
+            return
+        # The first result for a payload stands: the same bytes always yield the same
+        # documents, and keeping the first makes a repeated fetch a no-op.
+        inserted = self.db.execute(
+            "INSERT OR IGNORE INTO payloads VALUES (?, ?, ?)",
+            (capture.kind, capture.digest, processed.drop_reason),
+        ).rowcount
+        if not inserted:
+            return
+        for document in processed.documents:
+            sha = document.sha256
+            if self.db.execute("SELECT 1 FROM texts WHERE sha256=?", (sha,)).fetchone() is None:
                 self.db.execute(
-                    "INSERT OR IGNORE INTO texts VALUES (?, ?)", (document.sha256, document.text)
+                    "INSERT INTO texts VALUES (?, ?, ?)",
+                    (sha, document.text, keys.get(sha) or comparison_key(document.text)),
                 )
-                self.db.execute(
-                    "INSERT INTO payload_documents VALUES (?, ?, ?, ?, ?)",
-                    (capture.kind, capture.digest, document.lang, document.sha256, document.title),
-                )
+            self.db.execute(
+                "INSERT OR IGNORE INTO payload_documents VALUES (?, ?, ?, ?, ?)",
+                (capture.kind, capture.digest, document.lang, sha, document.title),
+            )
+
+    def add_changes(self, changes: Iterable[tuple[str, str, Change]]) -> None:
+        """Seed the change cache with sizes measured elsewhere (rebuild workers)."""
+        with self._transaction():
+            self.db.executemany(
+                "INSERT OR IGNORE INTO changes VALUES (?, ?, ?, ?, ?)",
+                [
+                    (old, new, c.similarity, c.words_added, c.words_removed)
+                    for old, new, c in changes
+                ],
+            )
 
     # -- versions -----------------------------------------------------------------
 
-    def refresh_versions(self, domain: str, kind: str) -> list[Version]:
-        """Recompute the timelines of (domain, kind) from its captures; write their files."""
+    def tracks(self, domain: str, kind: str) -> dict[str, set[TrackCapture]]:
+        """The policy captures of (domain, kind) that yielded text, per language."""
         tracks: dict[str, set[TrackCapture]] = defaultdict(set)
         rows = self.db.execute(
-            """SELECT c.timestamp, c.url, c.archive_url, d.lang, d.text_sha
+            """SELECT c.timestamp, c.url, c.archive_url, d.lang, d.text_sha, t.key
                FROM captures c
                JOIN payloads p ON p.kind = c.kind AND p.digest = c.digest
                JOIN payload_documents d ON d.kind = c.kind AND d.digest = c.digest
+               JOIN texts t ON t.sha256 = d.text_sha
                WHERE c.domain=? AND c.kind=? AND c.role=? AND p.drop_reason IS NULL""",
             (domain, kind, ROLE_POLICY),
         )
-        for timestamp, url, archive_url, lang, text_sha in rows:
-            tracks[lang].add(TrackCapture(timestamp, url, archive_url, text_sha))
-        versions: list[Version] = []
-        for lang in sorted(tracks):
-            used: dict[str, int] = defaultdict(int)
-            for number, run in enumerate(build_runs(tracks[lang]), start=1):
-                date = iso_date(run.first.timestamp)
-                used[date] += 1
-                versions.append(
-                    Version(
-                        domain=domain,
-                        kind=kind,
-                        lang=lang,
-                        number=number,
-                        first_ts=run.first.timestamp,
-                        last_ts=run.last.timestamp,
-                        snapshots=run.snapshots,
-                        url=run.first.url,
-                        archive_url=citation_url(run.first.archive_url, run.first.url),
-                        text_sha=run.text_sha,
-                        path=version_path(domain, kind, lang, date, used[date]),
-                    )
-                )
-        self._write_files(domain, kind, versions)
+        for timestamp, url, archive_url, lang, text_sha, key in rows:
+            tracks[lang].add(TrackCapture(timestamp, url, archive_url, text_sha, key))
+        return tracks
+
+    def refresh_versions(self, domain: str, kind: str) -> list[Version]:
+        """Recompute the timelines of (domain, kind) from its captures; write their files."""
+        # One write transaction around the files too: two processes refreshing the same
+        # track would otherwise delete each other's new files as stale.
         with self._transaction():
+            versions = build_versions(domain, kind, self.tracks(domain, kind), self.change)
+            self._write_files(domain, kind, versions)
             self.db.execute("DELETE FROM versions WHERE domain=? AND kind=?", (domain, kind))
             self.db.executemany(
-                "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO versions VALUES ({', '.join('?' * 16)})",
                 [
                     (
                         v.domain,
@@ -216,11 +352,33 @@ class Store:
                         v.archive_url,
                         v.text_sha,
                         v.path,
+                        v.similarity,
+                        v.words_added,
+                        v.words_removed,
+                        v.revert_of,
+                        int(v.flapping),
                     )
                     for v in versions
                 ],
             )
+            self.db.execute("DELETE FROM pending WHERE domain=? AND kind=?", (domain, kind))
         return versions
+
+    def change(self, old_sha: str, new_sha: str) -> Change:
+        """The change from one stored text to another, measured once and kept."""
+        row = self.db.execute(
+            "SELECT similarity, words_added, words_removed FROM changes "
+            "WHERE old_sha=? AND new_sha=?",
+            (old_sha, new_sha),
+        ).fetchone()
+        if row is not None:
+            return Change(float(row[0]), int(row[1]), int(row[2]))
+        measured = measure_change(self.text(old_sha), self.text(new_sha))
+        self.db.execute(
+            "INSERT OR IGNORE INTO changes VALUES (?, ?, ?, ?, ?)",
+            (old_sha, new_sha, measured.similarity, measured.words_added, measured.words_removed),
+        )
+        return measured
 
     def _write_files(self, domain: str, kind: str, versions: list[Version]) -> None:
         wanted: dict[Path, str] = {}
@@ -230,10 +388,9 @@ class Store:
                 v.domain, v.kind, iso_date(v.first_ts), v.archive_url, text
             )
         for path, content in wanted.items():
-            write_atomic(path, content)
+            write_atomic(path, content, durable=self.durable)
         # Versions can merge or move (an earlier capture found later): remove stale files.
-        track_dir = self.root / version_path(domain, kind, "x", "x", 1)
-        kind_dir = track_dir.parent.parent
+        kind_dir = (self.root / version_path(domain, kind, "x", "x", 1)).parent.parent
         if kind_dir.is_dir():
             for stale in kind_dir.glob("*/*.md"):
                 if stale not in wanted:
@@ -246,15 +403,22 @@ class Store:
             raise StoreError(f"text {sha256} is missing from the index")
         return str(row[0])
 
-    def versions(self) -> Iterator[ExportRow]:
+    def versions(self, domain: str | None = None) -> Iterator[ExportRow]:
+        where = "WHERE v.domain = ?" if domain is not None else ""
         rows = self.db.execute(
-            """SELECT v.domain, v.kind, v.lang, v.version, v.first_ts, v.last_ts, v.snapshots,
-                      v.url, v.archive_url, v.text_sha, v.path, t.text
-               FROM versions v JOIN texts t ON t.sha256 = v.text_sha
-               ORDER BY v.domain, v.kind, v.lang, v.version"""
+            f"""SELECT {_VERSION_COLUMNS}, t.text, (
+                       SELECT MIN(d.title) FROM payload_documents d
+                       JOIN captures c ON c.kind = d.kind AND c.digest = d.digest
+                       WHERE c.domain = v.domain AND c.kind = v.kind AND d.lang = v.lang
+                         AND d.text_sha = v.text_sha AND c.timestamp = v.first_ts
+                         AND c.url = v.url)
+               FROM versions v JOIN texts t ON t.sha256 = v.text_sha {where}
+               ORDER BY v.domain, v.kind, v.lang, v.version""",
+            () if domain is None else (domain,),
         )
-        for *fields, text in rows:
-            yield ExportRow(Version(*fields), text)
+        for row in rows:
+            *fields, text, title = row
+            yield ExportRow(_version(tuple(fields)), text, title or "")
 
     def drop_counts(self) -> dict[str, int]:
         rows = self.db.execute(
@@ -266,28 +430,52 @@ class Store:
         return {reason: count for reason, count in rows}
 
     def record_run(self, started: str, command: str, stats: dict[str, object]) -> None:
+        """Log a run with the libraries and settings that produced what it wrote."""
+        producer = json.dumps(producer_info(), sort_keys=True)
         with self._transaction():
             self.db.execute(
-                "INSERT INTO runs(started, command, stats) VALUES (?, ?, ?)",
-                (started, command, json.dumps(stats, sort_keys=True, default=str)),
+                "INSERT INTO runs(started, command, stats, producer) VALUES (?, ?, ?, ?)",
+                (started, command, json.dumps(stats, sort_keys=True, default=str), producer),
             )
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('producer', ?)", (producer,))
+
+    def add_runs(self, rows: list[tuple[str, str, str | None, str | None]]) -> None:
+        """Carry over another index's run history (started, command, stats, producer)."""
+        with self._transaction():
+            self.db.executemany(
+                "INSERT INTO runs(started, command, stats, producer) VALUES (?, ?, ?, ?)", rows
+            )
+
+    def runs(self) -> list[tuple[str, str, dict[str, object]]]:
+        rows = self.db.execute("SELECT started, command, stats FROM runs ORDER BY id")
+        return [(started, command, json.loads(stats or "{}")) for started, command, stats in rows]
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db)
 
 
 class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, nesting into an enclosing transaction if there is one."""
+
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        self.outer = False
 
     def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
+        self.outer = not self.db.in_transaction
+        if self.outer:
+            self.db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if self.outer:
+            self.db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
-def write_atomic(path: Path, content: str) -> None:
+def write_atomic(path: Path, content: str, durable: bool = True) -> None:
     """Write `content` to `path` so that readers see the old file or the new one, never half."""
     data = content.encode("utf-8")
     if path.exists() and path.read_bytes() == data:
@@ -297,8 +485,9 @@ def write_atomic(path: Path, content: str) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

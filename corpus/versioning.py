@@ -1,11 +1,20 @@
-"""Timelines: maximal runs of consecutive captures that show the same text."""
+"""Timelines: maximal runs of consecutive captures that show the same text, and the
+versions they become. Everything here depends only on the set of captures."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 
-from corpus.models import TrackCapture
+from corpus.diff import Change
+from corpus.models import TrackCapture, Version
+from corpus.render import version_path
+from crawler.wayback import citation_url, iso_date
+
+# A track that returns to an earlier text this many times is flagged: A/B tests, two CDN
+# variants or a broken deploy, rather than the site changing its policy back and forth.
+VERSIONS_FLAP_REVERTS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,17 +25,73 @@ class Run:
 
     @property
     def text_sha(self) -> str:
+        # The first capture's text stands for the run: the earliest wording of the version.
         return self.first.text_sha
+
+    @property
+    def key(self) -> str:
+        return self.first.key
+
+
+def _order(capture: TrackCapture) -> tuple[str, str, str, str, str]:
+    # A total order: captures sharing a timestamp still sort the same way every time.
+    return (capture.timestamp, capture.key, capture.text_sha, capture.url, capture.archive_url)
 
 
 def build_runs(captures: Iterable[TrackCapture]) -> list[Run]:
     """Versions of one track; depends only on the set of captures, not their order."""
-    ordered = sorted(set(captures), key=lambda c: (c.timestamp, c.text_sha, c.url))
     runs: list[Run] = []
-    for capture in ordered:
-        if runs and runs[-1].text_sha == capture.text_sha:
+    for capture in sorted(set(captures), key=_order):
+        if runs and runs[-1].key == capture.key:
             previous = runs[-1]
             runs[-1] = Run(previous.first, capture, previous.snapshots + 1)
         else:
             runs.append(Run(capture, capture, 1))
     return runs
+
+
+def build_versions(
+    domain: str,
+    kind: str,
+    tracks: Mapping[str, Iterable[TrackCapture]],
+    change: Callable[[str, str], Change],
+) -> list[Version]:
+    """The versions of every language track of (domain, kind).
+
+    `change(old_sha, new_sha)` measures the edit between two stored texts.
+    """
+    versions: list[Version] = []
+    for lang in sorted(tracks):
+        runs = build_runs(tracks[lang])
+        used: dict[str, int] = defaultdict(int)
+        seen: dict[str, int] = {}
+        track: list[Version] = []
+        for number, run in enumerate(runs, start=1):
+            date = iso_date(run.first.timestamp)
+            used[date] += 1
+            measured = change(runs[number - 2].text_sha, run.text_sha) if number > 1 else None
+            track.append(
+                Version(
+                    domain=domain,
+                    kind=kind,
+                    lang=lang,
+                    number=number,
+                    first_ts=run.first.timestamp,
+                    last_ts=run.last.timestamp,
+                    snapshots=run.snapshots,
+                    url=run.first.url,
+                    archive_url=citation_url(run.first.archive_url, run.first.url),
+                    text_sha=run.text_sha,
+                    path=version_path(domain, kind, lang, date, used[date]),
+                    similarity=measured.similarity if measured else None,
+                    words_added=measured.words_added if measured else 0,
+                    words_removed=measured.words_removed if measured else 0,
+                    revert_of=seen.get(run.key),
+                )
+            )
+            seen.setdefault(run.key, number)
+        reverts = sum(1 for v in track if v.revert_of is not None)
+        if reverts >= VERSIONS_FLAP_REVERTS:
+            track = [replace(v, flapping=True) for v in track]
+        versions.extend(track)
+    return versions

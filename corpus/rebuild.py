@@ -1,0 +1,255 @@
+"""Rebuild: the index and every version file regenerated from `DIR/raw/` alone.
+
+Domains are processed in parallel (each worker reads one domain's WARC files, processes
+each distinct payload once and measures the changes between its versions); the main
+process records the results into a fresh tree beside the live one and swaps it in at the
+end. The crawl and rebuild share `process_capture` and `Store`, so their corpora are equal.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from corpus.diff import Change, measure_change
+from corpus.models import ROLE_POLICY, Processed, RawCapture, TrackCapture
+from corpus.normalise import comparison_key
+from corpus.process import process_capture
+from corpus.rawstore import domain_folders, read_raw
+from corpus.staging import (
+    RebuildLock,
+    StagingBusy,
+    mark_complete,
+    promote,
+    recover_locked,
+    staged_root,
+)
+from corpus.store import INDEX_NAME, Store
+from corpus.versioning import build_versions
+
+log = logging.getLogger(__name__)
+
+
+class RebuildError(Exception):
+    """The data directory cannot be rebuilt (no raw store, another rebuild running)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DomainWork:
+    """What one worker hands back for one domain folder: no payload bytes, only results."""
+
+    folder: str
+    captures: list[tuple[RawCapture, Processed | None]]
+    keys: dict[str, str]  # text sha256 -> comparison key
+    changes: list[tuple[str, str, Change]]
+    processed: int  # payloads run through process_capture
+    complete: bool  # False when a revisit points at a payload stored under another domain
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildProgress:
+    domains_done: int
+    domains_total: int
+    captures: int
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildReport:
+    domains: int
+    captures: int
+    payloads: int
+    versions: int
+    seconds: float
+
+    @property
+    def captures_per_second(self) -> float:
+        return self.captures / self.seconds if self.seconds else 0.0
+
+
+def process_domain(folder: Path) -> DomainWork:
+    """Read one domain's raw files and process each distinct payload once."""
+    captures: list[RawCapture] = []
+    # One body per payload, the earliest capture's: the choice must not depend on file order.
+    chosen: dict[tuple[str, str], RawCapture] = {}
+    for path in sorted(folder.glob("*.warc.gz")):
+        for capture in read_raw(path):
+            if capture.role != ROLE_POLICY:
+                continue
+            if capture.body is not None:
+                key = (capture.kind, capture.digest)
+                held = chosen.get(key)
+                if held is None or (capture.timestamp, capture.url) < (held.timestamp, held.url):
+                    chosen[key] = capture
+            captures.append(replace(capture, body=None, headers=()))
+    results = {key: process_capture(capture) for key, capture in chosen.items()}
+    firsts = {(c.url, c.timestamp) for c in chosen.values()}
+    batch: list[tuple[RawCapture, Processed | None]] = []
+    for capture in captures:
+        own = (capture.url, capture.timestamp) in firsts
+        batch.append((capture, results[(capture.kind, capture.digest)] if own else None))
+    keys: dict[str, str] = {}
+    texts: dict[str, str] = {}
+    for processed in results.values():
+        for document in processed.documents:
+            if document.sha256 not in keys:
+                keys[document.sha256] = comparison_key(document.text)
+                texts[document.sha256] = document.text
+    changes, complete = _measure_changes(captures, results, keys, texts)
+    return DomainWork(str(folder), batch, keys, changes, len(results), complete)
+
+
+def _measure_changes(
+    captures: list[RawCapture],
+    results: dict[tuple[str, str], Processed],
+    keys: dict[str, str],
+    texts: dict[str, str],
+) -> tuple[list[tuple[str, str, Change]], bool]:
+    """The change sizes the domain's versions need, measured here rather than in the
+    single main process (difflib is the slow part of versioning)."""
+    tracks: dict[tuple[str, str], dict[str, set[TrackCapture]]] = defaultdict(
+        lambda: defaultdict(set)
+    )
+    complete = True
+    for capture in captures:
+        processed = results.get((capture.kind, capture.digest))
+        if processed is None:
+            complete = False
+            continue
+        if processed.drop_reason is not None:
+            continue
+        for document in processed.documents:
+            sha = document.sha256
+            track = tracks[(capture.domain, capture.kind)][document.lang]
+            track.add(
+                TrackCapture(capture.timestamp, capture.url, capture.archive_url, sha, keys[sha])
+            )
+    changes: list[tuple[str, str, Change]] = []
+
+    def change(old: str, new: str) -> Change:
+        measured = measure_change(texts[old], texts[new])
+        changes.append((old, new, measured))
+        return measured
+
+    for (domain, kind), langs in sorted(tracks.items()):
+        build_versions(domain, kind, langs, change)
+    return changes, complete
+
+
+def _domain_results(folders: list[Path], jobs: int) -> Iterator[DomainWork]:
+    if jobs <= 1:
+        for folder in folders:
+            yield process_domain(folder)
+        return
+    # Largest domains first so that no worker is left with a big one at the end.
+    ordered = sorted(folders, key=_folder_size, reverse=True)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(process_domain, folder) for folder in ordered]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.glob("*.warc.gz"))
+
+
+def rebuild(
+    root: Path,
+    jobs: int = 1,
+    progress: Callable[[RebuildProgress], None] | None = None,
+) -> RebuildReport:
+    """Regenerate `root`'s index and version files from its raw store; swap them in."""
+    started = time.monotonic()
+    folders = domain_folders(root)
+    if not folders:
+        raise RebuildError(f"{root} has no raw captures (no {root / 'raw'}/<domain>/*.warc.gz)")
+    lock = RebuildLock(root)
+    try:
+        lock.__enter__()
+    except StagingBusy as exc:
+        raise RebuildError(str(exc)) from exc
+    staged = staged_root(root)
+    try:
+        recover_locked(root)
+        staged.mkdir()
+        store = Store.open(staged, durable=False)
+        try:
+            _copy_runs(root / INDEX_NAME, store)
+            report = _fill(store, folders, jobs, started, progress)
+            store.record_run(
+                datetime.now(UTC).isoformat(timespec="seconds"),
+                f"rebuild --jobs {jobs}",
+                {
+                    "domains": report.domains,
+                    "captures": report.captures,
+                    "payloads_processed": report.payloads,
+                    "versions": report.versions,
+                },
+            )
+        finally:
+            store.close()
+        mark_complete(root)
+        promote(root)
+    except BaseException:
+        if staged.exists() and not (staged / "COMPLETE").exists():
+            shutil.rmtree(staged, ignore_errors=True)
+        raise
+    finally:
+        lock.release()
+    return replace(report, seconds=time.monotonic() - started)
+
+
+def _fill(
+    store: Store,
+    folders: list[Path],
+    jobs: int,
+    started: float,
+    progress: Callable[[RebuildProgress], None] | None,
+) -> RebuildReport:
+    captures = payloads = 0
+    for done, work in enumerate(_domain_results(folders, jobs), start=1):
+        store.add_captures(work.captures, work.keys)
+        store.add_changes(work.changes)
+        captures += len(work.captures)
+        payloads += work.processed
+        tracks = sorted({(c.domain, c.kind) for c, _ in work.captures})
+        # Refresh as results arrive, overlapping the workers; a domain whose revisits point
+        # at another domain's payload stays pending until every domain is in.
+        if work.complete:
+            for domain, kind in tracks:
+                store.refresh_versions(domain, kind)
+        if progress is not None:
+            progress(RebuildProgress(done, len(folders), captures, time.monotonic() - started))
+    store.heal()
+    versions = store.db.execute("SELECT COUNT(*) FROM versions").fetchone()[0]
+    return RebuildReport(len(folders), captures, payloads, int(versions), 0.0)
+
+
+def _copy_runs(old_index: Path, store: Store) -> None:
+    """Keep the history of runs: it describes the corpus's past, which raw alone cannot."""
+    if not old_index.exists():
+        return
+    try:
+        old = sqlite3.connect(f"file:{old_index}?mode=ro", uri=True)
+        try:
+            rows = old.execute("SELECT started, command, stats FROM runs ORDER BY id").fetchall()
+            columns = {r[1] for r in old.execute("PRAGMA table_info(runs)")}
+            producers = (
+                [r[0] for r in old.execute("SELECT producer FROM runs ORDER BY id")]
+                if "producer" in columns
+                else [None] * len(rows)
+            )
+        finally:
+            old.close()
+    except sqlite3.DatabaseError as exc:
+        log.warning("the old index's run history cannot be read (%s); starting afresh", exc)
+        return
+    store.add_runs([(*row, producer) for row, producer in zip(rows, producers, strict=True)])
