@@ -1,4 +1,11 @@
-"""Bytes to text: BOM, strict UTF-8, the declared charset, then a lenient fallback."""
+"""Bytes to text in a fixed order, then word-level repair of mojibake that survived it.
+
+The order: byte-order mark; strict UTF-8; the declared charset (HTTP header, then
+`<meta>`, normalised by w3lib the way browsers do: latin-1 means cp1252, gb2312 means
+gb18030); charset_normalizer's guess; cp1252 as the last resort. Strict UTF-8 comes
+before the declaration because UTF-8 that happens to decode is almost never anything
+else, while declarations on old pages are often wrong (UTF-8 served as iso-8859-1).
+"""
 
 from __future__ import annotations
 
@@ -6,41 +13,139 @@ import codecs
 import re
 from dataclasses import dataclass
 
-from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
+import charset_normalizer
+import ftfy
+from ftfy.badness import BADNESS_RE
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
+STEP_BOM = "bom"
+STEP_UTF8 = "utf-8"
+STEP_DECLARED = "declared"
+STEP_DETECTED = "detected"
+STEP_FALLBACK = "fallback"
+
+# A legacy page with a stray undefined byte or two is still that encoding; more errors
+# than this (per byte) mean the declaration is wrong and detection should decide.
+DECODING_MAX_ERROR_RATE = 0.001
+
+# How much more "chaos" (charset_normalizer's mess score) a cp1252 reading may show
+# than the best reading and still be preferred.
+DECODING_CP1252_MARGIN = 0.02
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# A "word" for repair: ASCII whitespace and markup delimit it. Not \s: mojibake of
+# "à" ends in U+00A0, which \s would cut off.
+_WORD = re.compile(r"[^ \t\r\n<>\"'=]+")
+
+# Only the encoding repair: full-width CJK punctuation, curly quotes, ligatures, line
+# breaks and HTML entities are content as written, not damage.
+_REPAIR = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    remove_control_chars=False,
+    normalization=None,
+    explain=False,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Decoded:
     text: str
     encoding: str
-    step: str  # which rule decided: bom, utf-8, declared, fallback
+    step: str  # which rule decided: bom, utf-8, declared, detected, fallback
+    repaired: int = 0  # words whose mojibake ftfy undid afterwards
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
-    for bom, encoding in _BOMS:
-        if body.startswith(bom):
-            return Decoded(_clean(body[len(bom) :].decode(encoding, "replace")), encoding, "bom")
+    text, encoding, step = _decode(body, content_type)
+    text, repaired = repair_mojibake(_CONTROL.sub("", text))
+    return Decoded(text, encoding, step, repaired)
+
+
+def _decode(body: bytes, content_type: str | None) -> tuple[str, str, str]:
+    bom, mark = read_bom(body)
+    if bom and mark:
+        return body[len(mark) :].decode(bom, "replace"), bom, STEP_BOM
     try:
-        return Decoded(_clean(body.decode("utf-8")), "utf-8", "utf-8")
+        return body.decode("utf-8"), "utf-8", STEP_UTF8
     except UnicodeDecodeError:
         pass
-    declared = http_content_type_encoding(content_type or "") or html_body_declared_encoding(body)
-    if declared and declared not in ("utf-8", "utf8"):
-        try:
-            return Decoded(_clean(body.decode(declared)), declared, "declared")
-        except (LookupError, UnicodeDecodeError):
-            pass
-    # Undecodable as UTF-8 and as declared: cp1252 maps every byte, and old pages that
-    # claim nothing or claim UTF-8 wrongly are overwhelmingly Windows Western text.
-    return Decoded(_clean(body.decode("cp1252", "replace")), "cp1252", "fallback")
+    for declared in (http_content_type_encoding(content_type or ""), _meta_encoding(body)):
+        if not declared or codecs.lookup(declared).name == "utf-8":
+            continue  # UTF-8 already failed above
+        text = _tolerant_decode(body, declared)
+        if text is not None:
+            return text, declared, STEP_DECLARED
+    detected = _detect(body)
+    if detected is not None:
+        return body.decode(detected, "replace"), detected, STEP_DETECTED
+    # Old pages that declare nothing usable are overwhelmingly Windows Western text,
+    # and cp1252 maps (almost) every byte.
+    return body.decode("cp1252", "replace"), "cp1252", STEP_FALLBACK
 
 
-def _clean(text: str) -> str:
-    return _CONTROL.sub("", text)
+def _detect(body: bytes) -> str | None:
+    matches = charset_normalizer.from_bytes(body)
+    best = matches.best()
+    if best is None:
+        return None
+    # Single-byte Latin code pages often decode a Western page equally cleanly, and
+    # charset_normalizer then picks one at random (cp1250, mac_latin2). Among equally
+    # clean readings, cp1252 is by far the likeliest on the web.
+    for match in matches:
+        if match.chaos <= best.chaos + DECODING_CP1252_MARGIN and "cp1252" in (
+            match.could_be_from_charset
+        ):
+            return "cp1252"
+    return str(best.encoding)
+
+
+def _meta_encoding(body: bytes) -> str | None:
+    try:
+        return html_body_declared_encoding(body)
+    except LookupError:
+        return None
+
+
+def _tolerant_decode(body: bytes, encoding: str) -> str | None:
+    try:
+        return body.decode(encoding)
+    except LookupError:
+        return None
+    except UnicodeDecodeError:
+        text = body.decode(encoding, "replace")
+        if text.count("\ufffd") <= max(1, len(body) * DECODING_MAX_ERROR_RATE):
+            return text
+        return None
+
+
+def repair_mojibake(text: str) -> tuple[str, int]:
+    """Undo mojibake word by word, and report how many words changed.
+
+    ftfy judges a whole string at once, and in a long text of good French a single
+    `acc√®der` is not enough for it to act; word by word it is. Only words holding a
+    sequence ftfy calls bad are touched, so valid text is never rewritten.
+    """
+    if not BADNESS_RE.search(text):
+        return text, 0
+    repaired = 0
+    pieces: list[str] = []
+    last = 0
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if word.isascii() or not BADNESS_RE.search(word):
+            continue
+        fixed = ftfy.fix_text(word, config=_REPAIR)
+        if fixed != word:
+            pieces.append(text[last : match.start()])
+            pieces.append(fixed)
+            last = match.end()
+            repaired += 1
+    if not repaired:
+        return text, 0
+    pieces.append(text[last:])
+    return "".join(pieces), repaired

@@ -1,4 +1,10 @@
-"""HTML to policy markdown with trafilatura, with every option fixed in one place."""
+"""HTML to policy blocks with trafilatura, with every option fixed in one place.
+
+trafilatura finds the main content; we read its internal tree (not its markdown) and
+turn it into blocks ourselves, so that headings, lists, tables and paragraph lines
+reach the language split as units, and markdown is written in one place
+(`corpus.blocks`).
+"""
 
 from __future__ import annotations
 
@@ -9,16 +15,19 @@ import lxml.html
 import trafilatura
 from lxml.etree import ParserError
 
+from corpus.blocks import HEADING, ITEM, PARAGRAPH, QUOTE, TABLE, Block, plain_text, render_markdown
+
 # Options fixed here so that the same bytes give the same text in every process:
 # deduplicate=False because trafilatura's dedupe cache is process-wide and empties a
 # policy it has seen before; favor_recall because policies are long, plain and
-# list-heavy, and precision mode drops sections named like "cookies" or "consent".
+# list-heavy, and precision mode drops sections named like "cookies" or "consent";
+# links on so that the policy check can see how much of a page is links (the link
+# targets never reach the text).
 TRAFILATURA_OPTIONS: dict[str, object] = {
-    "output_format": "markdown",
     "include_tables": True,
     "include_comments": False,
     "include_images": False,
-    "include_links": False,
+    "include_links": True,
     "include_formatting": True,
     "favor_recall": True,
     "deduplicate": False,
@@ -26,50 +35,213 @@ TRAFILATURA_OPTIONS: dict[str, object] = {
 }
 
 # Overlays that are not part of any page's content: consent banners, newsletter boxes.
+# A marker alone is not enough (policies have `<section id="consent">`): the element
+# must also look interactive (a dialog, a button, a form) and be short.
 _OVERLAY = re.compile(
-    r"cookie[-_]?(banner|bar|notice|consent|popup|law|message|alert|wall)|consent|gdpr|"
-    r"onetrust|cc[-_]window|newsletter|subscribe|signup|sign-up",
+    r"cookie|consent|gdpr|onetrust|cc[-_]window|newsletter|subscribe|sign-?up|optin|opt-in",
     re.IGNORECASE,
 )
 _OVERLAY_MAX_CHARS = 1500  # a real policy section is longer than any banner
-_HEADING = re.compile(r"^#{1,6} ")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+_HEADING_LEVEL = re.compile(r"h([1-6])")
+_PROMOTED_MAX_CHARS = 120  # a bold line longer than this is emphasis, not a heading
 
 
 @dataclass(frozen=True, slots=True)
 class Extracted:
     title: str
-    markdown: str
+    blocks: tuple[Block, ...] = ()
+    link_chars: int = 0  # characters of the main text that are link anchors
+    has_password_field: bool = False  # a login form anywhere on the page
+
+    @property
+    def markdown(self) -> str:
+        return render_markdown(self.blocks)
+
+    @property
+    def text(self) -> str:
+        return plain_text(self.blocks)
 
 
 def extract_markdown(html: str, url: str | None = None) -> Extracted:
-    """The page's main text as markdown, its title as the first `#` heading."""
+    """The page's main text as blocks, the title first as a level-1 heading."""
     try:
-        tree = lxml.html.fromstring(html)
+        tree = lxml.html.fromstring(_XML_DECLARATION.sub("", html, count=1))
     except (ParserError, ValueError):
-        return Extracted(title="", markdown="")
+        return Extracted(title="")
+    has_password = bool(tree.xpath("//input[@type='password' or @type='PASSWORD']"))
     title = _title(tree)
     _drop_overlays(tree)
     _unwrap_layout_tables(tree)
-    markdown = trafilatura.extract(tree, url=url, **TRAFILATURA_OPTIONS) or ""  # type: ignore[arg-type]
-    markdown = markdown.strip()
-    if title and markdown and not markdown.startswith("# "):
-        markdown = f"# {title}\n\n{markdown}"
-    return Extracted(title=title, markdown=markdown)
+    document = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)  # type: ignore[arg-type]
+    body = getattr(document, "body", None)
+    if body is None:
+        return Extracted(title=title, has_password_field=has_password)
+    reader = _BodyReader()
+    reader.read_children(body)
+    blocks = _with_title(_promote_bold_lines(reader.blocks), title)
+    return Extracted(title, tuple(blocks), reader.link_chars, has_password)
+
+
+def _collapse(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
 
 
 def _title(tree: lxml.html.HtmlElement) -> str:
-    for xpath in ("//h1", "//title"):
-        for element in tree.xpath(xpath):
-            text = " ".join(element.text_content().split())
-            if text:
-                return text
+    # An h1 inside the page header or navigation is the site's logo, not the page's title.
+    for element in tree.iter("h1"):
+        if element.xpath("ancestor::header or ancestor::nav or ancestor::footer"):
+            continue
+        text = _collapse(element.text_content())
+        if text:
+            return text
+    for element in tree.iter("title"):
+        text = _collapse(element.text_content())
+        if text:
+            return text
     return ""
 
 
+def _with_title(blocks: list[Block], title: str) -> list[Block]:
+    if not title or not blocks:
+        return blocks
+    key = title.casefold()
+    for index, block in enumerate(blocks[:3]):
+        if block.kind == HEADING and block.text.casefold() == key:
+            return [Block(HEADING, block.text, 1), *blocks[:index], *blocks[index + 1 :]]
+    return [Block(HEADING, title, 1), *blocks]
+
+
+def _promote_bold_lines(blocks: list[Block]) -> list[Block]:
+    """Old pages mark headings with `<b>` in a paragraph; give them a heading's level."""
+    levels = [b.level for b in blocks if b.kind == HEADING and b.level > 1]
+    level = min(levels) + 1 if levels else 2
+    return [
+        Block(HEADING, b.text, min(level, 6)) if b.kind == HEADING and b.level == 0 else b
+        for b in blocks
+    ]
+
+
+_BLOCK_TAGS = {"p", "head", "list", "table", "quote", "code", "div", "item", "row", "cell"}
+
+
+class _BodyReader:
+    """Walks trafilatura's output tree (p, head, list/item, table/row/cell, quote, hi,
+    ref, lb) into blocks."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.link_chars = 0
+
+    def read_children(self, element: lxml.html.HtmlElement) -> None:
+        self._lines(element, PARAGRAPH)
+
+    def _element(self, element: lxml.html.HtmlElement) -> None:
+        tag = element.tag
+        if tag == "head":
+            match = _HEADING_LEVEL.fullmatch(element.get("rend", ""))
+            text = _collapse(self._inline(element))
+            if text:
+                self.blocks.append(Block(HEADING, text, int(match.group(1)) if match else 2))
+        elif tag == "list":
+            self._list(element, 0)
+        elif tag == "table":
+            self._table(element)
+        elif tag == "quote":
+            self._lines(element, QUOTE)
+        elif tag == "p" and self._is_bold_line(element):
+            # level 0: decided once the document's own heading levels are known
+            self.blocks.append(Block(HEADING, _collapse(self._inline(element)), 0))
+        else:
+            self._lines(element, PARAGRAPH)
+
+    def _is_bold_line(self, element: lxml.html.HtmlElement) -> bool:
+        children = list(element)
+        if len(children) != 1 or children[0].tag != "hi" or "b" not in children[0].get("rend", ""):
+            return False
+        if (element.text or "").strip() or (children[0].tail or "").strip():
+            return False
+        if any(True for _ in children[0].iter("lb")):
+            return False
+        text = _collapse("".join(children[0].itertext()))
+        return 0 < len(text) <= _PROMOTED_MAX_CHARS and not text.endswith((".", ",", ";"))
+
+    def _lines(self, element: lxml.html.HtmlElement, kind: str) -> None:
+        """Inline text split at line breaks; nested blocks come out in their place."""
+        buffer: list[str] = [element.text or ""]
+        for child in element:
+            if child.tag in _BLOCK_TAGS:
+                self._flush(buffer, kind)
+                self._element(child)
+            else:
+                buffer.append(self._inline(child))
+            buffer.append(child.tail or "")
+        self._flush(buffer, kind)
+
+    def _flush(self, buffer: list[str], kind: str) -> None:
+        lines = [_collapse(line) for line in "".join(buffer).split("\n")]
+        buffer.clear()
+        first = True
+        for line in lines:
+            if line:
+                self.blocks.append(Block(kind, line, tight=not first))
+                first = False
+
+    def _inline(self, element: lxml.html.HtmlElement) -> str:
+        if element.tag == "lb":
+            return "\n"
+        parts = [element.text or ""]
+        for child in element:
+            parts.append(self._inline(child))
+            parts.append(child.tail or "")
+        text = "".join(parts)
+        if element.tag == "ref":
+            self.link_chars += len(_collapse(text))
+        return text
+
+    def _list(self, element: lxml.html.HtmlElement, depth: int) -> None:
+        ordered = element.get("rend", "") == "ol"
+        for item in element:
+            if item.tag != "item":
+                self._element(item)
+                continue
+            nested: list[lxml.html.HtmlElement] = []
+            parts = [item.text or ""]
+            for child in item:
+                if child.tag == "list":
+                    nested.append(child)
+                else:
+                    parts.append(self._inline(child))
+                parts.append(child.tail or "")
+            text = _collapse("".join(parts))
+            if text:
+                self.blocks.append(Block(ITEM, text, depth, ordered))
+            for sub in nested:
+                self._list(sub, depth + 1)
+
+    def _table(self, element: lxml.html.HtmlElement) -> None:
+        rows: list[tuple[str, ...]] = []
+        for row in element.iter("row"):
+            cells = tuple(_collapse(self._inline(cell)) for cell in row if cell.tag == "cell")
+            if any(cells):
+                rows.append(cells)
+        if not rows:
+            return
+        if max(len(row) for row in rows) == 1:
+            # a one-column table lays text out, it tabulates nothing
+            for row in rows:
+                self.blocks.append(Block(PARAGRAPH, row[0]))
+            return
+        self.blocks.append(Block(TABLE, rows=tuple(rows)))
+
+
 def _drop_overlays(tree: lxml.html.HtmlElement) -> None:
-    for element in list(tree.iter("div", "section", "aside", "form", "dialog")):
-        marker = f"{element.get('id', '')} {element.get('class', '')}"
-        if not _OVERLAY.search(marker):
+    for element in list(tree.iter("div", "section", "aside", "form", "dialog", "footer")):
+        marker = (
+            f"{element.get('id', '')} {element.get('class', '')} {element.get('aria-label', '')}"
+        )
+        if not _OVERLAY.search(marker) or not _looks_interactive(element):
             continue
         if element.xpath(".//h1") or len(element.text_content()) > _OVERLAY_MAX_CHARS:
             continue
@@ -78,7 +250,15 @@ def _drop_overlays(tree: lxml.html.HtmlElement) -> None:
             parent.remove(element)
 
 
-_BLOCKS = (
+def _looks_interactive(element: lxml.html.HtmlElement) -> bool:
+    if element.tag in ("form", "dialog") or element.get("role") in ("dialog", "alertdialog"):
+        return True
+    if element.get("aria-modal") == "true":
+        return True
+    return bool(element.xpath(".//button|.//input|.//form|.//a[@role='button']"))
+
+
+_LAYOUT_BLOCKS = (
     "p",
     "div",
     "table",
@@ -103,7 +283,7 @@ def _unwrap_layout_tables(tree: lxml.html.HtmlElement) -> None:
     tables = list(tree.iter("table"))
     for table in reversed(tables):  # innermost first
         cells = [c for c in table.iter("td", "th") if _owner_table(c) is table]
-        if not any(_is_layout_cell(cell) for cell in cells):
+        if not _is_layout_table(table, cells):
             continue
         for cell in cells:
             if _is_link_column(cell):
@@ -131,11 +311,19 @@ def _is_link_column(cell: lxml.html.HtmlElement) -> bool:
     return linked >= 0.7 * len(text)
 
 
+def _is_layout_table(table: lxml.html.HtmlElement, cells: list[lxml.html.HtmlElement]) -> bool:
+    if table.get("role") == "presentation":
+        return True
+    # Tables holding tables or headings lay out a page, whatever else they hold.
+    if table.xpath(".//table|.//h1|.//h2|.//h3|.//h4|.//h5|.//h6"):
+        return True
+    # A header row or caption marks a data table, even when its cells hold lists and divs.
+    if any(c.tag == "th" for c in cells) or table.xpath("./caption|./thead"):
+        return False
+    return any(_is_layout_cell(cell) for cell in cells)
+
+
 def _is_layout_cell(cell: lxml.html.HtmlElement) -> bool:
-    if any(True for _ in cell.iter(*_BLOCKS)):
+    if any(True for _ in cell.iter(*_LAYOUT_BLOCKS)):
         return True
     return len(cell.text_content()) > _LAYOUT_CELL_CHARS
-
-
-def is_heading(line: str) -> bool:
-    return bool(_HEADING.match(line))

@@ -1,0 +1,1 @@
+"""Benchmarks: extraction fidelity against reference data, and text-processing speed."""
