@@ -243,6 +243,31 @@ class Store:
         rows = self.db.execute("SELECT digest FROM payloads WHERE kind=?", (kind,))
         return {digest for (digest,) in rows}
 
+    def payload_signatures(
+        self, kind: str
+    ) -> dict[str, tuple[str | None, tuple[tuple[str, str], ...]]]:
+        """Per processed payload digest: (drop reason, ((lang, text sha256), ...)), what
+        the crawler's `changes` strategy compares captures by across runs."""
+        documents: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for digest, lang, text_sha in self.db.execute(
+            "SELECT digest, lang, text_sha FROM payload_documents WHERE kind=?", (kind,)
+        ):
+            documents[digest].append((lang, text_sha))
+        return {
+            digest: (reason, tuple(sorted(documents.get(digest, ()))))
+            for digest, reason in self.db.execute(
+                "SELECT digest, drop_reason FROM payloads WHERE kind=?", (kind,)
+            )
+        }
+
+    def capture_digests(self, domain: str, kind: str) -> dict[tuple[str, str], str]:
+        """(url, timestamp) -> payload digest of the captures the corpus has."""
+        rows = self.db.execute(
+            "SELECT url, timestamp, digest FROM captures WHERE domain=? AND kind=?",
+            (domain, kind),
+        )
+        return {(url, ts): digest for url, ts, digest in rows}
+
     def add_capture(self, capture: RawCapture, processed: Processed | None) -> None:
         """Record one capture and, for a fetched payload, what it yielded."""
         self.add_captures([(capture, processed)])

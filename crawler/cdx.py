@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -12,10 +13,15 @@ from dataclasses import dataclass, field
 from waybackpy.cdx_utils import check_collapses, check_filters, check_match_type, full_url
 from waybackpy.exceptions import WaybackError
 
-from crawler.wayback import normalise_timestamp
+from crawler.wayback import DIALECT_IA, DIALECT_PYWB, normalise_timestamp
 
 CDX_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
 REVISIT_MIME = "warc/revisit"
+# pywb names three of IA's fields differently (`url`, `mime`, `status`).
+PYWB_NAMES = {"original": "url", "mimetype": "mime", "statuscode": "status"}
+_IA_NAMES = {pywb: ia for ia, pywb in PYWB_NAMES.items()}
+# pywb's plain output is CDXJ: `<urlkey> <timestamp> {json}` a line.
+_CDXJ_LINE = re.compile(r"^(?P<urlkey>\S+) (?P<timestamp>\d{1,14}) (?P<json>\{.*\})$")
 
 
 class CdxError(Exception):
@@ -67,7 +73,11 @@ class CdxQuery:
         if unknown:
             raise CdxQueryError(f"unknown CDX fields: {', '.join(sorted(unknown))}")
 
-    def url_for(self, endpoint: str, resume_key: str | None = None) -> str:
+    def url_for(
+        self, endpoint: str, resume_key: str | None = None, dialect: str = DIALECT_IA
+    ) -> str:
+        if dialect == DIALECT_PYWB:
+            return self._pywb_url(endpoint)
         params: dict[str, str] = {"url": self.url, "matchType": self.match_type}
         for i, item in enumerate(self.filters):
             params[f"filter{i}"] = item
@@ -85,6 +95,47 @@ class CdxQuery:
         if resume_key is not None:
             params["resumeKey"] = resume_key
         return str(full_url(endpoint, params))
+
+    def _pywb_url(self, endpoint: str) -> str:
+        # pywb has no resume key, so a `limit` would silently cut the listing: it is left
+        # out and the answer comes in one piece (pywb archives are local and small).
+        # `collapse` is ignored by pywb; rows are deduplicated by the caller instead.
+        params: dict[str, str] = {"url": self.url, "matchType": self.match_type}
+        for i, item in enumerate(f for f in map(_pywb_filter, self.filters) if f):
+            params[f"filter{i}"] = item
+        if self.from_ts:
+            params["from"] = self.from_ts
+        if self.to_ts:
+            params["to"] = self.to_ts
+        params["fl"] = ",".join(PYWB_NAMES.get(name, name) for name in self.fields)
+        params["output"] = "json"
+        return str(full_url(endpoint, params))
+
+    def accepts(self, record: CdxRecord) -> bool:
+        """The query's filters with IA's meaning (whole-field regex), applied client-side:
+        pywb matches substrings or prefixes and omits the status of revisits."""
+        return all(_filter_accepts(item, record) for item in self.filters)
+
+
+def _split_filter(item: str) -> tuple[bool, str, str]:
+    negate = item.startswith("!")
+    name, _, pattern = item.lstrip("!").partition(":")
+    return negate, name, pattern
+
+
+def _pywb_filter(item: str) -> str | None:
+    """An IA filter in pywb's syntax (`~` marks a regex), or None to leave it to the client:
+    pywb's revisit rows carry no status, so a status filter would drop every revisit."""
+    negate, name, pattern = _split_filter(item)
+    if name == "statuscode":
+        return None
+    return f"{'!' if negate else ''}~{PYWB_NAMES.get(name, name)}:{pattern}"
+
+
+def _filter_accepts(item: str, record: CdxRecord) -> bool:
+    negate, name, pattern = _split_filter(item)
+    value = str(getattr(record, name, ""))
+    return (re.fullmatch(pattern, value) is not None) != negate
 
 
 @dataclass(slots=True)
@@ -104,7 +155,10 @@ def parse_cdx(body: bytes | str, fields: Iterable[str] = CDX_FIELDS) -> CdxPage:
     if stripped.startswith("["):
         return _parse_json(stripped)
     if stripped.startswith("{"):
-        raise CdxFormatError("one-object-per-line CDX (pywb) is not supported by this parser")
+        return _parse_json_lines(stripped)
+    first = stripped.split("\n", 1)[0].rstrip()
+    if _CDXJ_LINE.match(first):
+        return _parse_json_lines(stripped)
     return _parse_plain(text, tuple(fields))
 
 
@@ -125,6 +179,32 @@ def _parse_json(text: str) -> CdxPage:
     header, *data = rows
     page.records = list(_records(header, data))
     return page
+
+
+def _parse_json_lines(text: str) -> CdxPage:
+    """pywb: one JSON object a line (`output=json`) or CDXJ lines; never a resume key."""
+    records: list[CdxRecord] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        cdxj = _CDXJ_LINE.match(line)
+        try:
+            obj = json.loads(cdxj["json"] if cdxj else line)
+        except json.JSONDecodeError as exc:
+            raise CdxFormatError(f"CDX line {number} is not JSON: {exc.msg}") from exc
+        if not isinstance(obj, dict):
+            raise CdxFormatError(f"CDX line {number} is not a JSON object")
+        if cdxj:
+            obj.setdefault("urlkey", cdxj["urlkey"])
+            obj.setdefault("timestamp", cdxj["timestamp"])
+        values = {_IA_NAMES.get(str(k), str(k)): str(v) for k, v in obj.items()}
+        if values.get("mimetype") == REVISIT_MIME:
+            # pywb leaves the status out of revisit rows; IA writes "-"
+            values.setdefault("statuscode", "-")
+        header = list(values)
+        records.extend(_records(header, [[values[name] for name in header]]))
+    return CdxPage(records=records)
 
 
 def _parse_plain(text: str, fields: tuple[str, ...]) -> CdxPage:
@@ -173,3 +253,25 @@ def unique(records: Iterable[CdxRecord]) -> Iterator[CdxRecord]:
         if record not in seen:
             seen.add(record)
             yield record
+
+
+def resolve_revisits(records: Iterable[CdxRecord]) -> dict[CdxRecord, CdxRecord]:
+    """Each revisit row mapped to the capture whose bytes it repeats: the latest earlier
+    non-revisit row of the same URL key and digest, else the nearest one of that digest.
+    Revisits whose original is not among `records` are left out."""
+    ordered = sorted(set(records), key=lambda r: (r.timestamp, r.urlkey, r.original))
+    originals: dict[str, list[CdxRecord]] = {}
+    for record in ordered:
+        if not record.is_revisit and record.digest not in ("", "-"):
+            originals.setdefault(record.digest, []).append(record)
+    resolved: dict[CdxRecord, CdxRecord] = {}
+    for record in ordered:
+        if not record.is_revisit:
+            continue
+        same = originals.get(record.digest, [])
+        if not same:
+            continue
+        earlier = [r for r in same if r.timestamp <= record.timestamp]
+        best = [r for r in earlier if r.urlkey == record.urlkey] or earlier
+        resolved[record] = best[-1] if best else same[0]
+    return resolved

@@ -16,32 +16,59 @@ LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
 # Redirects are the archive's way of saying which capture it served, so the spider reads
-# them itself; a stock redirect could also leave the archive host.
+# them itself (crawler.replay); a stock redirect could also leave the archive host.
 REDIRECT_ENABLED = False
-# The stock retry of 429 is immediate and gets the IP refused: 429 is handled by
-# ArchiveBackoffMiddleware instead. Connection errors and 5xx are retried.
+# 429 never reaches the retry middleware: ArchiveDownloadHandler waits out a pause and
+# sends the request again (the stock retry of 429 is immediate and gets the IP refused).
+# Connection errors other than refusals, and 5xx, are retried by the stock middleware.
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024  # no policy page is larger; archived video is
+DOWNLOAD_DELAY = 0  # pacing is the token buckets' job (crawler.politeness)
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.handlers.ArchiveDownloadHandler",
+    "https": "crawler.handlers.ArchiveDownloadHandler",
+}
 
-# Politeness for web.archive.org: IA publishes no limits; ~30 CDX calls/min were seen
-# refused in 2026, so one request every 2.5 s (24/min) serves CDX and replay alike.
-# Archives on loopback (tests, the demo) get no delay.
 WAYBACK_ARCHIVE = "https://web.archive.org"
-WAYBACK_REMOTE_DELAY = 2.5
-WAYBACK_REMOTE_CONCURRENCY = 1
+# Budgets per archive host, shared by every crawler of the process. None: the remote
+# default below for a remote archive, no limit for one on loopback (tests, the demo).
+WAYBACK_CDX_PER_MINUTE: float | None = None
+WAYBACK_REPLAY_PER_MINUTE: float | None = None
+# IA refused IPs at about 30 CDX calls a minute in 2026 (60 were fine in 2023), and
+# timemaps count against the same budget: 20 leaves a third of it for everything else.
+WAYBACK_REMOTE_CDX_PER_MINUTE = 20.0
+# Replay was seen to take several hundred a minute; 60 (one a second) stays far below.
+WAYBACK_REMOTE_REPLAY_PER_MINUTE = 60.0
+WAYBACK_BURST = 1.0  # no bursts: any minute holds at most the budget plus one request
+WAYBACK_BACKOFF = 60.0  # seconds of silence after a 429: IA's limit window is a minute
+WAYBACK_BACKOFF_MAX = 3600.0  # doubling stops at an hour, the length of an IP refusal
+WAYBACK_BACKOFF_RESET = 900.0  # 15 min without a 429 and the next pause starts small
+# A refused connection means the IP is already penalised (an hour, doubling): pause five
+# times longer than for a 429, doubling, and after four such pauses in a row (about 75
+# minutes with the defaults) stop the run; a re-run resumes where it stopped.
+WAYBACK_REFUSED_FACTOR = 5.0
+WAYBACK_REFUSED_LIMIT = 4
+WAYBACK_RATE_LIMITED_LIMIT = 8  # 429 pauses in a row (2 h in all) before the run stops
+WAYBACK_REMOTE_CONCURRENCY = 2  # the buckets set the pace; two hide one round trip
 WAYBACK_LOCAL_CONCURRENCY = 8
-WAYBACK_BACKOFF = 60.0  # seconds of silence after a 429: IA's penalty grows if we insist
-WAYBACK_BACKOFF_MAX = 3600.0
 WAYBACK_CDX_PAGE_SIZE = 5000  # rows per CDX request: bounded memory, few requests
 WAYBACK_HOMEPAGE_SAMPLES = 12  # homepage captures read for policy links, spread over years
 WAYBACK_MAX_POLICY_URLS = 5  # candidate policy URLs fetched per domain and kind
+# Replay: the archive's redirect to the nearest capture is followed only this close to
+# the capture asked for (half a year, the reference corpus's sampling step), and captured
+# redirects (a policy that moved) only this many hops (loops exist in the archive).
+WAYBACK_WINDOW_DAYS = 183.0
+WAYBACK_MAX_REDIRECTS = 5
+# Capture selection (crawler.selection): `changes` bisects where texts differ.
+WAYBACK_STRATEGY = "changes"
+WAYBACK_EVERY = "6M"  # `interval`: one capture per period, like the reference corpus
+WAYBACK_PROBE_EVERY = "1Y"  # `changes`: no two fetched captures further apart than this
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ArchiveOnlyMiddleware": 50,
-    "crawler.middlewares.ArchiveBackoffMiddleware": 560,
 }
 ITEM_PIPELINES = {
     "pipelines.raw.RawStorePipeline": 100,

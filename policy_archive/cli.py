@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from policy_archive import __version__
 
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--url", action="append", default=[], help="a policy URL you know (repeatable)"
         )
+        fetch_options(p)
 
     fetch = sub.add_parser("fetch", help="build the policy history of one or more domains")
     fetch.add_argument("domains", nargs="+", metavar="DOMAIN", help="e.g. example.com")
@@ -61,15 +62,79 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("domains_file", type=Path, metavar="FILE", help="one domain a line")
     crawl_options(crawl)
 
-    export = sub.add_parser("export", help="write the corpus's versions in a data format")
-    export.add_argument("--out", default="data", type=Path, help="data directory (default: data)")
-    export.add_argument("--format", default="jsonl", choices=("jsonl",), help="output format")
-    export.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    add_corpus_commands(sub)
 
     demo = sub.add_parser("demo", help="run the whole pipeline on the bundled demo archive")
     common(demo)
     demo.set_defaults(out=Path("demo-data"))
     return parser
+
+
+def fetch_options(p: argparse.ArgumentParser) -> None:
+    """Capture selection, replay and politeness options (README: "Fetch options")."""
+    p.add_argument(
+        "--strategy",
+        choices=("changes", "all", "interval"),
+        help="which captures to fetch: changes (default: bisect where the text changed), "
+        "all (every distinct capture), interval (one per --every)",
+    )
+    p.add_argument("--every", metavar="PERIOD", help="interval: one capture per PERIOD (6M)")
+    p.add_argument(
+        "--probe-every",
+        metavar="PERIOD",
+        help="changes: fetch at least one capture per PERIOD, 0 for none (default 1Y)",
+    )
+    p.add_argument(
+        "--window",
+        type=float,
+        metavar="DAYS",
+        help="follow the archive to a nearby capture only within DAYS (default 183)",
+    )
+    p.add_argument(
+        "--cdx-per-minute",
+        type=float,
+        metavar="N",
+        help="CDX calls a minute (default 20 remote, unlimited on loopback; 0: unlimited)",
+    )
+    p.add_argument(
+        "--replay-per-minute",
+        type=float,
+        metavar="N",
+        help="replay fetches a minute (default 60 remote, unlimited on loopback; 0: unlimited)",
+    )
+    p.add_argument(
+        "--backoff",
+        type=float,
+        metavar="SECONDS",
+        help="pause of all traffic after a 429, doubling on repeats (default 60)",
+    )
+
+
+def fetch_settings(args: argparse.Namespace) -> Any:
+    """The fetch options as policy_archive.crawl.FetchOptions; bad values are a UserError."""
+    from crawler.selection import DurationError, parse_duration
+    from policy_archive.crawl import FetchOptions
+
+    for name in ("every", "probe_every"):
+        value = getattr(args, name, None)
+        if value is not None and not (name == "probe_every" and value.strip() == "0"):
+            try:
+                parse_duration(value)
+            except DurationError as exc:
+                raise UserError(f"--{name.replace('_', '-')}: {exc}") from exc
+    for name in ("window", "cdx_per_minute", "replay_per_minute", "backoff"):
+        value = getattr(args, name, None)
+        if value is not None and not value >= 0:
+            raise UserError(f"--{name.replace('_', '-')} must be a number >= 0, not {value}")
+    return FetchOptions(
+        strategy=getattr(args, "strategy", None),
+        every=getattr(args, "every", None),
+        probe_every=getattr(args, "probe_every", None),
+        window_days=getattr(args, "window", None),
+        cdx_per_minute=getattr(args, "cdx_per_minute", None),
+        replay_per_minute=getattr(args, "replay_per_minute", None),
+        backoff=getattr(args, "backoff", None),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,8 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_fetch(args)
         if args.command == "crawl":
             return cmd_crawl(args)
-        if args.command == "export":
-            return cmd_export(args)
+        if args.command in CORPUS_COMMANDS:
+            return CORPUS_COMMANDS[args.command](args)
         if args.command == "demo":
             return cmd_demo(args)
     except UserError as exc:
@@ -114,7 +179,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     except (DomainError, ArchiveUrlError) as exc:
         raise UserError(str(exc)) from exc
     _check_out(args.out)
-    return _crawl_locked(domains, archive.base, args)
+    return _crawl_locked(domains, archive.spec, args)
 
 
 def _crawl_locked(domains: list[str], archive: str, args: argparse.Namespace) -> int:
@@ -122,9 +187,12 @@ def _crawl_locked(domains: list[str], archive: str, args: argparse.Namespace) ->
     from corpus.lock import DataDirLock, LockedError
     from policy_archive.crawl import print_summary, report_failures, run_crawl
 
+    options = fetch_settings(args)
     try:
         with DataDirLock(args.out):
-            results = run_crawl(domains, archive, args.out, args.kind, args.url, args.verbose)
+            results = run_crawl(
+                domains, archive, args.out, args.kind, args.url, args.verbose, options
+            )
     except LockedError as exc:
         print(f"policy-archive: {exc}; not starting", file=sys.stderr)
         return 3
@@ -167,60 +235,218 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     except ArchiveUrlError as exc:
         raise UserError(str(exc)) from exc
     _check_out(args.out)
-    return _crawl_locked(domains, archive.base, args)
+    return _crawl_locked(domains, archive.spec, args)
 
 
-# -- export --------------------------------------------------------------------------
+# -- corpus commands: rebuild, export, stats, diff, timeline ---------------------------
 
 
-def cmd_export(args: argparse.Namespace) -> int:
+def add_corpus_commands(sub: Any) -> None:
+    def out_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--out", default="data", type=Path, help="data directory (default: data)")
+
+    rebuild = sub.add_parser(
+        "rebuild", help="regenerate the index and every version file from DIR/raw (no network)"
+    )
+    out_option(rebuild)
+    rebuild.add_argument(
+        "--jobs", type=int, default=1, help="worker processes, one domain at a time each"
+    )
+
+    export = sub.add_parser("export", help="write the corpus's versions in a data format")
+    out_option(export)
+    export.add_argument(
+        "--format", default="jsonl", choices=("jsonl", "parquet", "csv"), help="output format"
+    )
+    export.add_argument(
+        "--output", type=Path, help="write to this file (and a dataset card beside it)"
+    )
+
+    stats = sub.add_parser("stats", help="domains, policies, versions, captures, drops")
+    out_option(stats)
+    stats.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+    diff = sub.add_parser("diff", help="a word-level diff between two versions of a policy")
+    diff.add_argument("domain", metavar="DOMAIN")
+    out_option(diff)
+    diff.add_argument("--kind", default="privacy", choices=("privacy", "terms", "cookies"))
+    diff.add_argument("--lang", help="language of the timeline (needed when there are several)")
+    diff.add_argument("--from", dest="old", type=int, help="older version (default: --to minus 1)")
+    diff.add_argument("--to", dest="new", type=int, help="newer version (default: the latest)")
+
+    timeline = sub.add_parser("timeline", help="plot versions over time (PNG and SVG)")
+    timeline.add_argument("domain", nargs="?", metavar="DOMAIN")
+    out_option(timeline)
+    timeline.add_argument(
+        "--all", action="store_true", help="corpus-wide: policies and median length per year"
+    )
+    timeline.add_argument(
+        "--output", type=Path, help="file name stem (default: DIR/plots/<domain> or DIR/plots/all)"
+    )
+
+
+def _open_corpus(out: Path) -> Any:
     from corpus.store import Store, StoreError
 
     try:
-        store = Store.open(args.out, create=False)
+        return Store.open(out, create=False)
     except StoreError as exc:
         raise UserError(str(exc)) from exc
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from corpus.rebuild import RebuildError, RebuildProgress, rebuild
+
+    if args.jobs < 1:
+        raise UserError("--jobs must be 1 or more")
+    _check_out(args.out)
+    if not args.out.is_dir():
+        raise UserError(f"--out {args.out} does not exist")
+    bar = sys.stderr.isatty()
+
+    def progress(p: RebuildProgress) -> None:
+        if not bar:
+            return
+        width = 30
+        filled = width * p.domains_done // max(p.domains_total, 1)
+        rate = p.captures / p.seconds if p.seconds else 0.0
+        print(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {p.domains_done}/{p.domains_total} "
+            f"domains, {p.captures} captures, {rate:.0f}/s",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
     try:
-        if args.output:
-            with _atomic_output(args.output) as stream:
-                count = _write_jsonl(store, stream)
-            print(f"{count} versions written to {args.output}", file=sys.stderr)
-        else:
-            _write_jsonl(store, sys.stdout)
-            sys.stdout.flush()
+        report = rebuild(args.out, args.jobs, progress)
+    except RebuildError as exc:
+        raise UserError(str(exc)) from exc
     finally:
-        store.close()
+        if bar:
+            print(file=sys.stderr)
+    print(
+        f"rebuilt {args.out}: {report.domains} domains, {report.captures} captures "
+        f"({report.payloads} payloads processed), {report.versions} versions in "
+        f"{report.seconds:.1f} s ({report.captures_per_second:.0f} captures/s)"
+    )
     return 0
 
 
-def _write_jsonl(store: Any, stream: TextIO) -> int:
-    count = 0
-    for row in store.versions():
-        stream.write(json.dumps(row.as_dict(), ensure_ascii=False, sort_keys=True) + "\n")
-        count += 1
-    return count
+def cmd_export(args: argparse.Namespace) -> int:
+    from corpus.export import ExportError, card_path, export
 
-
-class _atomic_output:
-    """A text file that appears at `path` only once it has been completely written."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __enter__(self) -> TextIO:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(
-            tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")[1]
+    if args.output is None and args.format == "parquet" and sys.stdout.isatty():
+        raise UserError("parquet is binary: give --output FILE or redirect standard output")
+    store = _open_corpus(args.out)
+    try:
+        count = export(store, args.format, args.output, sys.stdout.buffer)
+    except ExportError as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        store.close()
+    sys.stdout.flush()
+    if args.output:
+        print(
+            f"{count} versions written to {args.output} (card: {card_path(args.output)})",
+            file=sys.stderr,
         )
-        self.stream = open(self.tmp, "w", encoding="utf-8")
-        return self.stream
+    return 0
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self.stream.close()
-        if exc_type is None:
-            self.tmp.replace(self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from corpus.summary import format_summary, summarise
+
+    store = _open_corpus(args.out)
+    try:
+        summary = summarise(store)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(summary.as_dict(), indent=2, sort_keys=True))
+    else:
+        print(format_summary(summary))
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from corpus.diff import render_diff, word_diff
+    from crawler.discovery import DomainError, normalise_domain
+
+    try:
+        domain = normalise_domain(args.domain)
+    except DomainError as exc:
+        raise UserError(str(exc)) from exc
+    store = _open_corpus(args.out)
+    try:
+        rows = [r for r in store.versions(domain) if r.version.kind == args.kind]
+    finally:
+        store.close()
+    langs = sorted({r.version.lang for r in rows})
+    if not rows:
+        raise UserError(f"no {args.kind} versions of {domain} in {args.out}")
+    lang = args.lang or (langs[0] if len(langs) == 1 else None)
+    if lang is None:
+        raise UserError(
+            f"{domain} has {args.kind} texts in {', '.join(langs)}; pick one with --lang"
+        )
+    track = {r.version.number: r for r in rows if r.version.lang == lang}
+    if not track:
+        raise UserError(f"{domain} has no {args.kind} text in {lang!r} (it has {', '.join(langs)})")
+    new = args.new if args.new is not None else max(track)
+    old = args.old if args.old is not None else new - 1
+    for number in (old, new):
+        if number not in track:
+            raise UserError(
+                f"{domain} {args.kind} {lang} has versions 1 to {max(track)}; there is no {number}"
+            )
+    a, b = track[old], track[new]
+    change = a.as_dict(), b.as_dict()
+    print(
+        f"{domain} {args.kind} {lang}: version {old} ({change[0]['first_seen']}) -> "
+        f"version {new} ({change[1]['first_seen']})"
+    )
+    print(f"--- {a.version.archive_url}\n+++ {b.version.archive_url}")
+    print(render_diff(word_diff(a.text, b.text), colour=sys.stdout.isatty()) or "(identical)")
+    return 0
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    from corpus.timeline import plot_corpus, plot_domain
+    from crawler.discovery import DomainError, normalise_domain
+
+    if bool(args.domain) == bool(args.all):
+        raise UserError("name one DOMAIN or give --all")
+    domain = None
+    if args.domain:
+        try:
+            domain = normalise_domain(args.domain)
+        except DomainError as exc:
+            raise UserError(str(exc)) from exc
+    store = _open_corpus(args.out)
+    try:
+        rows = list(store.versions(domain))
+    finally:
+        store.close()
+    if not rows:
+        raise UserError(f"no versions of {domain} in {args.out}" if domain else "no versions yet")
+    stem = args.output or args.out / "plots" / (domain or "all")
+    try:
+        paths = plot_domain(rows, domain, stem) if domain else plot_corpus(rows, stem)
+    except OSError as exc:
+        raise UserError(f"cannot write the plot {stem}: {exc.strerror or exc}") from exc
+    for path in paths:
+        print(path)
+    return 0
+
+
+CORPUS_COMMANDS = {
+    "rebuild": cmd_rebuild,
+    "export": cmd_export,
+    "stats": cmd_stats,
+    "diff": cmd_diff,
+    "timeline": cmd_timeline,
+}
 
 
 # -- demo ----------------------------------------------------------------------------

@@ -16,13 +16,45 @@ class DomainResult:
     fatal: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class FetchOptions:
+    """The crawl's knobs from the command line; None keeps crawler/settings.py's default."""
+
+    strategy: str | None = None
+    every: str | None = None
+    probe_every: str | None = None
+    window_days: float | None = None
+    cdx_per_minute: float | None = None
+    replay_per_minute: float | None = None
+    backoff: float | None = None
+
+    def settings(self) -> dict[str, object]:
+        names = {
+            "WAYBACK_STRATEGY": self.strategy,
+            "WAYBACK_EVERY": self.every,
+            "WAYBACK_PROBE_EVERY": self.probe_every,
+            "WAYBACK_WINDOW_DAYS": self.window_days,
+            "WAYBACK_CDX_PER_MINUTE": self.cdx_per_minute,
+            "WAYBACK_REPLAY_PER_MINUTE": self.replay_per_minute,
+            "WAYBACK_BACKOFF": self.backoff,
+        }
+        return {name: value for name, value in names.items() if value is not None}
+
+
 def run_crawl(
-    domains: list[str], archive: str, out: Path, kind: str, urls: list[str], verbose: bool
+    domains: list[str],
+    archive: str,
+    out: Path,
+    kind: str,
+    urls: list[str],
+    verbose: bool,
+    options: FetchOptions | None = None,
 ) -> list[DomainResult]:
     """Crawl `domains` in one Scrapy process (one spider each) and report on each."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
+    from crawler.politeness import reset_gates
     from crawler.spiders.history import DomainHistorySpider
     from crawler.wayback import Archive
 
@@ -30,18 +62,20 @@ def run_crawl(
     settings.setmodule("crawler.settings", priority="project")
     settings.set("WAYBACK_ARCHIVE", archive, priority="cmdline")
     settings.set("POLICY_ARCHIVE_OUT", str(out), priority="cmdline")
+    for name, value in (options or FetchOptions()).settings().items():
+        settings.set(name, value, priority="cmdline")
     # Without -v the summary speaks for the crawl; Scrapy's own lines would only repeat it.
     settings.set("LOG_LEVEL", "INFO" if verbose else "CRITICAL", priority="cmdline")
     settings.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
-    if Archive.parse(archive).is_loopback:
-        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", settings.getint("WAYBACK_LOCAL_CONCURRENCY"))
-        settings.set("DOWNLOAD_DELAY", 0)
-    else:
-        settings.set(
-            "CONCURRENT_REQUESTS_PER_DOMAIN", settings.getint("WAYBACK_REMOTE_CONCURRENCY")
-        )
-        settings.set("DOWNLOAD_DELAY", settings.getfloat("WAYBACK_REMOTE_DELAY"))
-        settings.set("RANDOMIZE_DOWNLOAD_DELAY", False)
+    # The pace is set per archive host by the token buckets (crawler.politeness); the
+    # concurrency only decides how many round trips overlap.
+    concurrency = (
+        "WAYBACK_LOCAL_CONCURRENCY"
+        if Archive.parse(archive).is_loopback
+        else "WAYBACK_REMOTE_CONCURRENCY"
+    )
+    settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", settings.getint(concurrency))
+    reset_gates()
     process = CrawlerProcess(settings)
     crawlers = []
     for domain in domains:

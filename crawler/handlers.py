@@ -1,0 +1,122 @@
+"""The HTTP download handler that every request to the archive passes through last.
+
+Politeness lives here, not in a downloader middleware: a middleware lets a request go
+into the downloader's per-slot queue, from which it can leave later, in the middle of a
+pause that began after it was let through. Here nothing stands between the gate and the
+wire, so during a pause no request at all reaches the archive.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from scrapy import Request
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import error as net_error
+from twisted.internet.task import deferLater
+from twisted.web._newclient import ResponseNeverReceived
+
+from crawler.politeness import (
+    CDX,
+    REPLAY,
+    ArchiveGate,
+    ArchiveUnavailable,
+    GateSettings,
+    gate_for,
+)
+from crawler.wayback import Archive
+
+log = logging.getLogger(__name__)
+
+# What an archive that refuses us (or resets us before answering) looks like from here.
+# A body cut short (data loss) is not among them: that is a flaky transfer, which the
+# stock RetryMiddleware retries.
+REFUSALS = (net_error.ConnectionRefusedError, net_error.ConnectionLost, ResponseNeverReceived)
+
+
+def gate_settings(settings: Any, archive: Archive) -> GateSettings:
+    """The gate's numbers: explicit settings win; else remote defaults, none on loopback."""
+
+    def per_minute(name: str) -> float | None:
+        value = settings.get(name)
+        if value is not None:
+            rate = float(value)
+            return rate if rate > 0 else None
+        if archive.is_loopback:
+            return None
+        return float(settings.getfloat(name.replace("WAYBACK_", "WAYBACK_REMOTE_", 1)))
+
+    return GateSettings(
+        cdx_per_minute=per_minute("WAYBACK_CDX_PER_MINUTE"),
+        replay_per_minute=per_minute("WAYBACK_REPLAY_PER_MINUTE"),
+        backoff=settings.getfloat("WAYBACK_BACKOFF"),
+        backoff_max=settings.getfloat("WAYBACK_BACKOFF_MAX"),
+        backoff_reset=settings.getfloat("WAYBACK_BACKOFF_RESET"),
+        refused_factor=settings.getfloat("WAYBACK_REFUSED_FACTOR"),
+        refused_limit=settings.getint("WAYBACK_REFUSED_LIMIT"),
+        rate_limited_limit=settings.getint("WAYBACK_RATE_LIMITED_LIMIT"),
+        burst=settings.getfloat("WAYBACK_BURST"),
+    )
+
+
+def is_memento(response: Response) -> bool:
+    """Does the response carry a capture (even an archived 429 page) rather than an answer
+    of the archive itself? Captures come with Memento-Datetime; archive answers never."""
+    return b"Memento-Datetime" in response.headers
+
+
+class ArchiveDownloadHandler(HTTP11DownloadHandler):
+    """HTTP(S) downloads gated per archive host: token buckets, 429 pauses, refusals."""
+
+    lazy = False
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.archive = Archive.parse(crawler.settings.get("WAYBACK_ARCHIVE"))
+        self.gate: ArchiveGate = gate_for(
+            self.archive.netloc, gate_settings(crawler.settings, self.archive)
+        )
+
+    async def download_request(self, request: Request) -> Response:
+        kind = CDX if self.archive.is_cdx_url(request.url) else REPLAY
+        stats = self.crawler.stats
+        assert stats is not None
+        while True:
+            await self._wait(kind)
+            epoch = self.gate.epoch
+            stats.inc_value(f"wayback/requests/{kind}")
+            try:
+                response = await super().download_request(request)
+            except REFUSALS as exc:
+                reason = type(exc).__name__
+                stats.inc_value("wayback/refused")
+                paused = self.gate.connection_failed(epoch, time.monotonic(), reason)
+                stats.inc_value("wayback/paused_seconds", round(paused))
+                if self.gate.stopped:
+                    raise ArchiveUnavailable(self.gate.stopped) from exc
+                continue  # the same request again once the pause is over
+            if response.status == 429 and not is_memento(response):
+                # Never retried at once (the stock RetryMiddleware would): everything to
+                # this archive waits out the pause, then this request goes again.
+                stats.inc_value("wayback/rate_limited")
+                paused = self.gate.rate_limited(epoch, time.monotonic())
+                stats.inc_value("wayback/paused_seconds", round(paused))
+                if self.gate.stopped:
+                    raise ArchiveUnavailable(self.gate.stopped)
+                continue
+            self.gate.answered_ok(time.monotonic())
+            return response
+
+    async def _wait(self, kind: str) -> None:
+        from twisted.internet import reactor
+
+        while True:
+            delay = self.gate.delay(kind, time.monotonic())
+            if delay <= 0:
+                return
+            await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))
