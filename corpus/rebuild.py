@@ -20,13 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from corpus.diff import Change, measure_change
+from corpus.lock import DataDirLock, LockedError
 from corpus.models import ROLE_POLICY, Processed, RawCapture, TrackCapture
 from corpus.normalise import comparison_key
 from corpus.process import process_capture
 from corpus.rawstore import domain_folders, read_raw
 from corpus.staging import (
     RebuildLock,
-    StagingBusy,
     mark_complete,
     promote,
     recover_locked,
@@ -171,11 +171,17 @@ def rebuild(
     folders = domain_folders(root)
     if not folders:
         raise RebuildError(f"{root} has no raw captures (no {root / 'raw'}/<domain>/*.warc.gz)")
+    # The data directory's writer lock keeps fetch and crawl out while the tree is replaced;
+    # the rebuild lock tells readers' recovery that the staged folders are in use.
+    writer = DataDirLock(root)
     lock = RebuildLock(root)
     try:
-        lock.__enter__()
-    except StagingBusy as exc:
+        writer.__enter__()
+    except LockedError as exc:
         raise RebuildError(str(exc)) from exc
+    if not lock.acquire():
+        writer.__exit__(None, None, None)
+        raise RebuildError(f"another rebuild of {root} is running")
     staged = staged_root(root)
     try:
         recover_locked(root)
@@ -204,6 +210,7 @@ def rebuild(
         raise
     finally:
         lock.release()
+        writer.__exit__(None, None, None)
     return replace(report, seconds=time.monotonic() - started)
 
 
