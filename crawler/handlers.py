@@ -15,6 +15,7 @@ from typing import Any
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DownloadConnectionRefusedError
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import error as net_error
@@ -33,10 +34,26 @@ from crawler.wayback import Archive
 
 log = logging.getLogger(__name__)
 
-# What an archive that refuses us (or resets us before answering) looks like from here.
-# A body cut short (data loss) is not among them: that is a flaky transfer, which the
-# stock RetryMiddleware retries.
-REFUSALS = (net_error.ConnectionRefusedError, net_error.ConnectionLost, ResponseNeverReceived)
+
+def refusal(exc: BaseException) -> str | None:
+    """The name of the refusal `exc` is (refused, reset before any answer), else None.
+
+    Scrapy wraps Twisted's errors (a refusal becomes DownloadConnectionRefusedError, a
+    connection closed before the response DownloadFailedError); the cause tells which.
+    A body cut short (data loss) is not a refusal: that is a flaky transfer, which the
+    stock RetryMiddleware retries.
+    """
+    for error in (exc, exc.__cause__):
+        if isinstance(
+            error,
+            DownloadConnectionRefusedError
+            | net_error.ConnectionRefusedError
+            | net_error.ConnectError
+            | net_error.ConnectionLost
+            | ResponseNeverReceived,
+        ):
+            return type(error).__name__
+    return None
 
 
 def gate_settings(settings: Any, archive: Archive) -> GateSettings:
@@ -56,7 +73,8 @@ def gate_settings(settings: Any, archive: Archive) -> GateSettings:
         replay_per_minute=per_minute("WAYBACK_REPLAY_PER_MINUTE"),
         backoff=settings.getfloat("WAYBACK_BACKOFF"),
         backoff_max=settings.getfloat("WAYBACK_BACKOFF_MAX"),
-        backoff_reset=settings.getfloat("WAYBACK_BACKOFF_RESET"),
+        backoff_reset=settings.getfloat("WAYBACK_BACKOFF")
+        * settings.getfloat("WAYBACK_BACKOFF_RESET_FACTOR"),
         refused_factor=settings.getfloat("WAYBACK_REFUSED_FACTOR"),
         refused_limit=settings.getint("WAYBACK_REFUSED_LIMIT"),
         rate_limited_limit=settings.getint("WAYBACK_RATE_LIMITED_LIMIT"),
@@ -92,8 +110,10 @@ class ArchiveDownloadHandler(HTTP11DownloadHandler):
             stats.inc_value(f"wayback/requests/{kind}")
             try:
                 response = await super().download_request(request)
-            except REFUSALS as exc:
-                reason = type(exc).__name__
+            except Exception as exc:
+                reason = refusal(exc)
+                if reason is None:
+                    raise
                 stats.inc_value("wayback/refused")
                 paused = self.gate.connection_failed(epoch, time.monotonic(), reason)
                 stats.inc_value("wayback/paused_seconds", round(paused))

@@ -165,7 +165,7 @@ class ArchiveGate:
         self.epoch += 1
         self.paused_until = max(self.paused_until, now + seconds)
         self.pauses.append((now, self.paused_until))
-        log.warning("%s %s: no request to it for %.0f s", self.host, why, seconds)
+        log.warning("%s %s: no request to it for %.3g s", self.host, why, seconds)
 
     def _stop(self, message: str) -> None:
         if self.stopped is None:

@@ -45,7 +45,7 @@ WAYBACK_REMOTE_REPLAY_PER_MINUTE = 60.0
 WAYBACK_BURST = 1.0  # no bursts: any minute holds at most the budget plus one request
 WAYBACK_BACKOFF = 60.0  # seconds of silence after a 429: IA's limit window is a minute
 WAYBACK_BACKOFF_MAX = 3600.0  # doubling stops at an hour, the length of an IP refusal
-WAYBACK_BACKOFF_RESET = 900.0  # 15 min without a 429 and the next pause starts small
+WAYBACK_BACKOFF_RESET_FACTOR = 15.0  # quiet for 15 backoffs (15 min) and pauses start small again
 # A refused connection means the IP is already penalised (an hour, doubling): pause five
 # times longer than for a 429, doubling, and after four such pauses in a row (about 75
 # minutes with the defaults) stop the run; a re-run resumes where it stopped.

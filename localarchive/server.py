@@ -44,6 +44,9 @@ class Faults:
     truncate_every: int = 0
     delay: float = 0.0
     refuse: bool = False
+    # refuse every connection once this many requests have been answered, like IA
+    # refusing an IP that ignored its 429s
+    refuse_after: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,8 +186,21 @@ class LocalArchive:
         with self._lock:
             self.requests.append(RequestLog(arrived, path, status))
 
+    def refusing(self) -> bool:
+        faults = self.faults
+        if faults.refuse:
+            return True
+        if faults.refuse_after is None:
+            return False
+        with self._lock:
+            answered = sum(1 for log in self.requests if log.status != NO_ANSWER)
+        return answered >= faults.refuse_after
+
     def _judge(self, path: str, now: float) -> _Verdict:
         faults = self.faults
+        if self.refusing():
+            # a kept-alive connection is reset too, as a refusing firewall would
+            return _Verdict(drop=True)
         with self._lock:
             drop = self._drop.hit(faults.drop_every)
             error = self._error.hit(faults.error_5xx_every)
@@ -237,9 +253,10 @@ class _ArchiveServer(ThreadingHTTPServer):
     archive: LocalArchive
 
     def verify_request(self, request: Any, client_address: Any) -> bool:
-        if not self.archive.faults.refuse:
+        archive = self.archive
+        if not archive.refusing():
             return True
-        self.archive._log(time.monotonic(), "", NO_ANSWER)
+        archive._log(time.monotonic(), "", NO_ANSWER)
         # linger 0 makes close() send RST, the nearest a listening socket gets to "refused"
         request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         return False
