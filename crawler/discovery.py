@@ -51,6 +51,24 @@ PATH_KEYWORDS: dict[str, tuple[str, ...]] = {
         "yinsi",
         "プライバシー",  # ja
         "개인정보",  # ko
+        "data-protection",  # en (EU usage)
+        "dataprotection",
+        "protection-des-donnees",  # fr
+        "proteccion-de-datos",  # es
+        "protezione-dati",  # it
+        "gegevensbescherming",  # nl
+        "dataskydd",  # sv
+        "databeskyttelse",  # da, no
+        "privatliv",  # da
+        "privasi",  # id, ms
+        "kebijakan-privasi",
+        "quyen-rieng-tu",  # vi
+        "prosopika-dedomena",  # el (transliterated)
+        "απόρρητο",  # el
+        "الخصوصية",  # ar
+        "פרטיות",  # he
+        "गोपनीयता",  # hi
+        "ความเป็นส่วนตัว",  # th
     ),
     "terms": (
         "terms",
@@ -102,6 +120,23 @@ ANCHOR_KEYWORDS: dict[str, tuple[str, ...]] = {
         "隱私",
         "プライバシー",
         "개인정보",
+        "data protection",
+        "protection des données",
+        "protección de datos",
+        "proteção de dados",
+        "protezione dei dati",
+        "gegevensbescherming",
+        "dataskydd",
+        "databeskyttelse",
+        "privatliv",
+        "privasi",
+        "quyền riêng tư",
+        "απόρρητο",
+        "προσωπικά δεδομένα",
+        "الخصوصية",
+        "פרטיות",
+        "गोपनीयता",
+        "ความเป็นส่วนตัว",
     ),
     "terms": (
         "terms",

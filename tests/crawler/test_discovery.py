@@ -90,3 +90,34 @@ def test_policy_links_by_anchor_text_stay_on_the_domain() -> None:
         link.url for link in policy_links(html, "https://www.acme.com/", "acme.com", "privacy")
     }
     assert links == {"https://www.acme.com/legal/p7.html", "https://www.acme.com/datenschutz.html"}
+
+
+# The anchor texts the issue names, one per language (15+ languages in all).
+ISSUE_ANCHORS = [
+    "Privacy Policy",
+    "Privacy statement",
+    "Datenschutzerklärung",
+    "Politique de confidentialité",
+    "Política de privacidad",
+    "Informativa sulla privacy",
+    "隐私政策",
+    "プライバシーポリシー",
+    "개인정보처리방침",
+    "Политика конфиденциальности",
+    "Política de privacidade",
+    "Privacybeleid",
+    "Polityka prywatności",
+    "Gizlilik politikası",
+    "Integritetspolicy",
+    "Tietosuojaseloste",
+    "Kebijakan privasi",
+    "سياسة الخصوصية",
+    "Data protection",
+]
+
+
+@pytest.mark.parametrize("anchor", ISSUE_ANCHORS)
+def test_policy_anchors_in_many_languages(anchor: str) -> None:
+    html = f'<html><body><a href="/x/y">{anchor}</a><a href="/shop">Shop</a></body></html>'
+    links = list(policy_links(html, "https://www.example.com/", "example.com", "privacy"))
+    assert [link.url for link in links] == ["https://www.example.com/x/y"]
