@@ -35,7 +35,9 @@ DECODING_CP1252_MARGIN = 0.02
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # A "word" for repair: ASCII whitespace and markup delimit it. Not \s: mojibake of
 # "à" ends in U+00A0, which \s would cut off.
-_WORD = re.compile(r"[^ \t\r\n<>\"'=]+")
+_DELIMITERS = " \t\r\n<>\"'="
+_DELIMITER = re.compile(r"[ \t\r\n<>\"'=]")
+_SUSPECT = re.compile(r"[\u0080-\u052f\u2010-\u2122\u2190-\u25ff\ufb01\ufb02\ufffd]")
 
 # Only the encoding repair: full-width CJK punctuation, curly quotes, ligatures, line
 # breaks and HTML entities are content as written, not damage.
@@ -130,20 +132,29 @@ def repair_mojibake(text: str) -> tuple[str, int]:
     `acc√®der` is not enough for it to act; word by word it is. Only words holding a
     sequence ftfy calls bad are touched, so valid text is never rewritten.
     """
-    if not BADNESS_RE.search(text):
+    if text.isascii():
         return text, 0
     repaired = 0
     pieces: list[str] = []
     last = 0
-    for match in _WORD.finditer(text):
-        word = match.group()
-        if word.isascii() or not BADNESS_RE.search(word):
+    # ftfy's badness regex is slow on long texts; it runs only on words holding a
+    # character that mojibake is made of (Latin-1, Latin Extended, Greek, Cyrillic,
+    # typographic punctuation, box drawing), never on plain ASCII or CJK runs.
+    end = 0
+    for suspect in _SUSPECT.finditer(text):
+        if suspect.start() < end:
+            continue  # in the word just looked at
+        start = max([end, *(text.rfind(c, end, suspect.start()) + 1 for c in _DELIMITERS)])
+        delimiter = _DELIMITER.search(text, suspect.end())
+        end = delimiter.start() if delimiter else len(text)
+        word = text[start:end]
+        if not BADNESS_RE.search(word):
             continue
         fixed = ftfy.fix_text(word, config=_REPAIR)
         if fixed != word:
-            pieces.append(text[last : match.start()])
+            pieces.append(text[last:start])
             pieces.append(fixed)
-            last = match.end()
+            last = end
             repaired += 1
     if not repaired:
         return text, 0

@@ -48,6 +48,8 @@ class Document:
     lang: str
     text: str
     title: str
+    # ISO 15924 script where a language has two (zh: Hans or Hant), else ""
+    script: str = ""
 
     @property
     def sha256(self) -> str:

@@ -33,6 +33,7 @@ WALL_MAX_WORDS = 400  # error, wall and placeholder pages are short; a policy qu
 # "page not found" in passing is not
 LINK_ONLY_SHARE = 0.5  # more of the text is link anchors than prose
 MIN_CONCEPTS = 3  # distinct privacy-policy concepts a real privacy policy covers
+CHECK_SAMPLE_CHARS = 20_000  # a policy says what it is well before this; keeps long pages cheap
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
@@ -248,6 +249,14 @@ _DOCUMENT_NAMES: dict[str, re.Pattern[str]] = {
     ),
     "cookies": _words(r"^(\S+\s){0,3}cookies? (policy|notice|statement)$"),
 }
+# Section headings that belong with the kind on a page of several documents.
+_SECTION_TERMS: dict[str, re.Pattern[str]] = {
+    "privacy": re.compile(
+        KIND_TERMS["privacy"].pattern
+        + r"|gdpr|rgpd|dsgvo|ccpa|data retention|personal information",
+        re.IGNORECASE,
+    ),
+}
 _ANY_DOCUMENT = _words(
     r"^(\S+\s){0,4}(policy|terms|notice|agreement|guidelines|statement)(\s\(.*\))?$",
     r"^(dmca|imprint|impressum|mentions légales|aviso legal)$",
@@ -256,7 +265,7 @@ _ANY_DOCUMENT = _words(
 
 def select_kind_section(blocks: Sequence[Block], kind: str) -> list[Block]:
     """On a page holding several legal documents as sections (terms, privacy, DMCA...),
-    keep the section that is the requested kind; any other page is left whole."""
+    keep the sections that belong to the requested kind; any other page stays whole."""
     blocks = list(blocks)
     names = _DOCUMENT_NAMES.get(kind)
     if names is None or not blocks:
@@ -265,19 +274,25 @@ def select_kind_section(blocks: Sequence[Block], kind: str) -> list[Block]:
     if title and KIND_TERMS[kind].search(title):
         return blocks  # the page as a whole is the requested document
     headings = [(i, b) for i, b in enumerate(blocks) if b.kind == HEADING and b.level > 1]
-    for index, heading in headings:
-        if not names.search(heading.text):
+    # The level at which a section is named like a whole document of this kind.
+    level = next((b.level for _, b in headings if names.search(b.text)), None)
+    if level is None:
+        return blocks
+    sections = [(i, b) for i, b in headings if b.level == level]
+    related = _SECTION_TERMS.get(kind, KIND_TERMS[kind])
+    others = [b for _, b in sections if _ANY_DOCUMENT.search(b.text) and not related.search(b.text)]
+    if not others:
+        return blocks  # sections of one policy, not several documents
+    kept: list[Block] = blocks[:1] if title else []
+    for position, (start, heading) in enumerate(sections):
+        if not related.search(heading.text):
             continue
-        same_level = [
-            (i, b)
-            for i, b in headings
-            if b.level == heading.level and i != index and _ANY_DOCUMENT.search(b.text)
-        ]
-        if not same_level:
-            continue
-        end = next((i for i, b in headings if i > index and b.level <= heading.level), None)
-        return [*blocks[:1], *blocks[index:end]] if title else blocks[index:end]
-    return blocks
+        end = sections[position + 1][0] if position + 1 < len(sections) else None
+        end = next(
+            (i for i, b in headings if start < i < (end or len(blocks)) and b.level < level), end
+        )
+        kept.extend(blocks[start:end])
+    return kept
 
 
 def check_policy(extracted: Extracted, kind: str, url: str | None = None) -> str | None:
@@ -320,6 +335,7 @@ def check_policy(extracted: Extracted, kind: str, url: str | None = None) -> str
 
 
 def _reads_as(kind: str, head: str, text: str) -> bool:
+    text = text[:CHECK_SAMPLE_CHARS]
     terms = KIND_TERMS[kind]
     named = bool(terms.search(head)) or len(terms.findall(text)) >= 3
     if not named:

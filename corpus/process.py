@@ -1,19 +1,26 @@
-"""One payload to its policy documents: the pure step shared by the crawl and rebuild."""
+"""One payload to its policy documents: the pure step shared by the crawl and rebuild.
+
+decode -> extract -> keep the requested document's section -> policy check -> one
+document per language. Every step is a pure function of the bytes and the capture's
+metadata, so the same payload gives the same documents in any process and order.
+"""
 
 from __future__ import annotations
 
+from corpus.blocks import HEADING, Block, render_markdown
 from corpus.decoding import decode_html
-from corpus.extraction import extract_markdown
-from corpus.language import detect_language
+from corpus.extraction import Extracted, extract_markdown
+from corpus.language import chinese_variant
 from corpus.models import Document, Processed, RawCapture
 from corpus.normalise import normalise_text
-from corpus.policy import check_policy
+from corpus.policy import check_policy, select_kind_section
+from corpus.split import split_languages
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 
 
 def process_capture(capture: RawCapture) -> Processed:
-    """Decode, extract, check and label one fetched capture; drops carry a reason."""
+    """Decode, extract, check and split one fetched capture; drops carry a reason."""
     if capture.body is None:
         raise ValueError("a revisit capture has no payload of its own to process")
     if capture.status != 200:
@@ -23,10 +30,45 @@ def process_capture(capture: RawCapture) -> Processed:
     if mime not in _HTML_TYPES:
         return Processed(drop_reason="not_html")
     decoded = decode_html(capture.body, content_type)
-    extracted = extract_markdown(decoded.text, capture.url)
-    reason = check_policy(extracted, capture.kind)
+    extracted = extract_policy(decoded.text, capture.url, capture.kind)
+    reason = check_policy(extracted, capture.kind, capture.url)
     if reason:
         return Processed(drop_reason=reason)
-    text = normalise_text(extracted.markdown)
-    document = Document(lang=detect_language(text), text=text, title=extracted.title)
-    return Processed(documents=(document,))
+    documents = split_documents(extracted)
+    if not documents:
+        return Processed(drop_reason="empty")
+    return Processed(documents=documents)
+
+
+def extract_policy(html: str, url: str | None, kind: str | None) -> Extracted:
+    """The page's main text, narrowed to the `kind` document where a page holds several."""
+    extracted = extract_markdown(html, url)
+    if kind is None:
+        return extracted
+    blocks = tuple(select_kind_section(extracted.blocks, kind))
+    if blocks == extracted.blocks:
+        return extracted
+    return Extracted(extracted.title, blocks, extracted.link_chars, extracted.has_password_field)
+
+
+def split_documents(extracted: Extracted) -> tuple[Document, ...]:
+    documents: list[Document] = []
+    for part in split_languages(extracted.blocks):
+        blocks = _titled(list(part.blocks))
+        text = normalise_text(render_markdown(blocks))
+        if not text:
+            continue
+        title = next((b.text for b in blocks if b.kind == HEADING), extracted.title)
+        script = chinese_variant(text) if part.lang == "zh" else ""
+        documents.append(Document(part.lang, text, title, script))
+    return tuple(documents)
+
+
+def _titled(blocks: list[Block]) -> list[Block]:
+    """Each language's document opens with its own title as `#`: the first heading of
+    its part (the page's title, or the heading that opens the other language)."""
+    if not blocks or blocks[0].kind != HEADING or blocks[0].level == 1:
+        return blocks
+    if any(b.kind == HEADING and b.level == 1 for b in blocks):
+        return blocks
+    return [Block(HEADING, blocks[0].text, 1), *blocks[1:]]
