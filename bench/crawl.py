@@ -151,10 +151,11 @@ class Run:
 def crawl(archive: LocalArchive, domains: list[str], out: Path, strategy: str) -> Run:
     start = len(archive.requests)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "policy_archive", "fetch", *domains]
+    command += ["--archive", archive.url, "--out", str(out), "--strategy", strategy]
     began = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "policy_archive", "fetch", *domains]
-        + ["--archive", archive.url, "--out", str(out), "--strategy", strategy],
+        command,
         capture_output=True,
         text=True,
         env=env,

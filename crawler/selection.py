@@ -16,10 +16,9 @@ asks which unfetched captures to record with whose text (`assignments`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from itertools import pairwise
 
 from crawler.cdx import CdxRecord
 from crawler.wayback import parse_timestamp
@@ -104,12 +103,16 @@ class Plan:
         slot.signature, slot.holder = signature, holder
         self.learn_digest(slot.record.digest, signature, holder)
 
-    def learn_digest(self, digest: str, signature: Signature, holder: Holder | None) -> None:
-        """Captures with this payload digest show `signature` (same bytes, no fetch)."""
+    def learn_digest(self, digest: str, signature: Signature, holder: Holder | None) -> bool:
+        """Captures with this payload digest show `signature` (same bytes, no fetch).
+        True if that settled any of them."""
+        changed = False
         for i in self.by_digest.get(digest, ()):
             twin = self.slots[i]
-            if not twin.resolved and not twin.gone:
+            if twin.chosen and not twin.resolved and not twin.gone:
                 twin.signature, twin.holder = signature, holder
+                changed = True
+        return changed
 
     # -- what the plan tells the spider -------------------------------------------------
 
@@ -191,12 +194,6 @@ class IntervalPlan(Plan):
             self.slots[index].chosen = False
             self._choose()  # the next capture of the same period stands in
 
-    def learn_digest(self, digest: str, signature: Signature, holder: Holder | None) -> None:
-        for i in self.by_digest.get(digest, ()):
-            twin = self.slots[i]
-            if twin.chosen and not twin.resolved and not twin.gone:
-                twin.signature, twin.holder = signature, holder
-
 
 class ChangePlan(Plan):
     """Bisection where the texts at both ends of a span differ (see the module doc)."""
@@ -230,48 +227,52 @@ class ChangePlan(Plan):
                 anchors.add(last)
         return anchors
 
-    def _live(self) -> list[int]:
-        return [i for i, s in enumerate(self.slots) if not s.gone]
+    def _spans(self) -> Iterator[tuple[int | None, list[int], int | None]]:
+        """(resolved, unresolved live slots between, next resolved), None at the ends."""
+        previous: int | None = None
+        inner: list[int] = []
+        for i, slot in enumerate(self.slots):
+            if slot.gone:
+                continue
+            if slot.resolved:
+                yield previous, inner, i
+                previous, inner = i, []
+            else:
+                inner.append(i)
+        yield previous, inner, None
 
     def _candidates(self) -> list[int]:
-        live = self._live()
-        if not live:
-            return []
-        picks: list[int] = [
-            i for i in sorted(self.anchors) if not self.slots[i].gone and self._open(i)
-        ]
+        picks = [i for i in sorted(self.anchors) if not self.slots[i].gone and self._open(i)]
         if picks:
             return picks
-        resolved = [i for i in live if self.slots[i].resolved]
-        if not resolved:
-            # every anchor failed: the outermost live captures stand in for them
-            return [live[0], live[-1]]
-        # the edges beyond the outermost resolved captures (their anchors failed)
-        edges = []
-        before = [i for i in live if i < resolved[0]]
-        after = [i for i in live if i > resolved[-1]]
-        if before and not self._busy(before):
-            edges.append(before[0])
-        if after and not self._busy(after):
-            edges.append(after[-1])
-        for a, b in pairwise(resolved):
-            inner = [i for i in live if a < i < b and not self.slots[i].resolved]
+        for a, inner, b in self._spans():
             if not inner or self._busy(inner):
+                continue
+            # beyond the outermost resolved captures (their anchors failed), or nothing
+            # resolved yet: the outermost live captures stand in for the anchors
+            if a is None and b is None:
+                picks.extend(sorted({inner[0], inner[-1]}))
+                continue
+            if a is None:
+                picks.append(inner[0])
+                continue
+            if b is None:
+                picks.append(inner[-1])
                 continue
             sig_a, sig_b = self.slots[a].signature, self.slots[b].signature
             assert sig_a is not None and sig_b is not None
             if self.same(sig_a, sig_b):
                 suspects = [i for i in inner if self._suspect(i, a, b)]
                 if suspects:
-                    edges.extend(suspects)
+                    picks.extend(suspects)
                     continue
                 for i in inner:
                     slot = self.slots[i]
                     slot.signature, slot.holder = sig_a, self.slots[a].holder
                     self.inferred.add(i)
                 continue
-            edges.append(inner[len(inner) // 2])
-        return edges
+            picks.append(inner[len(inner) // 2])
+        return picks
 
     def _open(self, index: int) -> bool:
         slot = self.slots[index]

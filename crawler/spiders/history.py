@@ -107,6 +107,7 @@ class DomainHistorySpider(Spider):
         self.stored: dict[tuple[str, str], str] = {}  # (url, ts) -> digest, in the corpus
         self.signatures: dict[str, Signature] = {}  # digest -> what it showed
         self.plans: list[Plan] = []
+        self.unfinished: set[int] = set()
         self.emitted: set[tuple[str, str]] = set()
         self.fetching = False
         self.finished = False
@@ -369,20 +370,28 @@ class DomainHistorySpider(Spider):
             for digest in plan.by_digest:
                 if digest in self.signatures:
                     plan.learn_digest(digest, self.signatures[digest], None)
+            self.unfinished.add(len(self.plans))
             self.plans.append(plan)
         self.candidates.clear()
         self.crawler.stats.set_value("policy/captures/listed", listed)
         yield from self._pump()
 
-    def _pump(self) -> Iterator[Request | CaptureItem]:
-        """Requests every plan wants now; once all are done, the captures they assign."""
-        for number, plan in enumerate(self.plans):
+    def _pump(self, numbers: Iterable[int] | None = None) -> Iterator[Request | CaptureItem]:
+        """Requests the plans `numbers` (default: all) want now; once every plan is done,
+        the captures they assign. Only plans that learned something are asked: asking
+        all of them on every answer costs quadratic time on large domains."""
+        for number in range(len(self.plans)) if numbers is None else sorted(set(numbers)):
+            if number not in self.unfinished:
+                continue
+            plan = self.plans[number]
             for index in plan.wanted():
                 record = plan.slots[index].record
                 request = self._replay_request(record, ROLE_POLICY, self.parse_policy)
                 request.meta["plan"] = (number, index)
                 yield request
-        if self.finished or not all(plan.done for plan in self.plans):
+            if plan.done:
+                self.unfinished.discard(number)
+        if self.finished or self.unfinished:
             return
         self.finished = True
         for plan in self.plans:
@@ -391,21 +400,24 @@ class DomainHistorySpider(Spider):
                     continue
                 yield self._assigned_item(record, holder)
 
-    def _learn(self, response: Response, signature: Signature | None, holder: Any) -> None:
+    def _learn(self, response: Response, signature: Signature | None, holder: Any) -> list[int]:
+        """Tells the plan what its fetch showed; returns the plans that changed."""
         number, index = response.meta["plan"]
         self.plans[number].learn(index, signature, holder)
+        changed = [number]
         if signature is not None and isinstance(holder, _Holder):
             self.signatures.setdefault(holder.digest, signature)
-            for other in self.plans:
-                other.learn_digest(holder.digest, signature, holder)
+            for other, plan in enumerate(self.plans):
+                if plan.learn_digest(holder.digest, signature, holder):
+                    changed.append(other)
+        return changed
 
     def parse_policy(self, response: Response) -> Iterator[Request | CaptureItem]:
         served = yield from self._follow_or_serve(response)
         if served is None:
             return
         if isinstance(served, Dropped):
-            self._learn(response, None, None)
-            yield from self._pump()
+            yield from self._pump(self._learn(response, None, None))
             return
         item = self._capture_item(response, served)
         capture = item.capture
@@ -419,8 +431,7 @@ class DomainHistorySpider(Spider):
             self.emitted.add((capture.url, capture.timestamp))
             self.crawler.stats.inc_value("policy/captures/fetched_policy")
             yield item
-        self._learn(response, signature_of(item.processed), holder)
-        yield from self._pump()
+        yield from self._pump(self._learn(response, signature_of(item.processed), holder))
 
     def _assigned_item(self, record: CdxRecord, holder: Any) -> CaptureItem:
         """A capture recorded without a fetch: same bytes as a fetched twin, or (`changes`)
@@ -568,7 +579,7 @@ class DomainHistorySpider(Spider):
             return
         number, index = request.meta["plan"]
         self.plans[number].learn(index, None, None)
-        yield from self._pump()
+        yield from self._pump([number])
 
 
 def _original_headers(response: Response) -> Iterator[tuple[str, str]]:
