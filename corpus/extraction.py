@@ -52,7 +52,7 @@ _PROMOTED_MAX_CHARS = 120  # a bold line longer than this is emphasis, not a hea
 class Extracted:
     title: str
     blocks: tuple[Block, ...] = ()
-    link_chars: int = 0  # characters of the main text that are link anchors
+    link_share: float = 0.0  # share of the page's content text that is link anchors
     has_password_field: bool = False  # a login form anywhere on the page
 
     @property
@@ -73,15 +73,41 @@ def extract_markdown(html: str, url: str | None = None) -> Extracted:
     has_password = bool(tree.xpath("//input[@type='password' or @type='PASSWORD']"))
     title = _title(tree)
     _drop_overlays(tree)
+    link_share = _link_share(tree)
     _unwrap_layout_tables(tree)
     document = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)  # type: ignore[arg-type]
     body = getattr(document, "body", None)
     if body is None:
-        return Extracted(title=title, has_password_field=has_password)
+        return Extracted(title=title, link_share=link_share, has_password_field=has_password)
     reader = _BodyReader()
     reader.read_children(body)
     blocks = _with_title(_promote_bold_lines(reader.blocks), title)
-    return Extracted(title, tuple(blocks), reader.link_chars, has_password)
+    return Extracted(title, tuple(blocks), link_share, has_password)
+
+
+_CHROME = frozenset(("header", "nav", "footer", "aside", "script", "style", "noscript"))
+
+
+def _link_share(tree: lxml.html.HtmlElement) -> float:
+    """How much of the page's content (its main element, else its body, without the
+    header, navigation and footer) is link text: pages that only point elsewhere."""
+    roots = tree.xpath("//main") or tree.xpath("//body") or [tree]
+    text = links = 0
+    stack: list[tuple[lxml.html.HtmlElement, bool]] = [(roots[0], False)]
+    while stack:
+        element, in_link = stack.pop()
+        if not isinstance(element.tag, str) or element.tag in _CHROME:
+            continue
+        in_link = in_link or element.tag == "a"
+        own = len((element.text or "").strip())
+        text += own
+        links += own if in_link else 0
+        for child in element:
+            tail = len((child.tail or "").strip())
+            text += tail
+            links += tail if in_link else 0
+            stack.append((child, in_link))
+    return links / text if text else 0.0
 
 
 def _collapse(text: str) -> str:
@@ -132,7 +158,6 @@ class _BodyReader:
 
     def __init__(self) -> None:
         self.blocks: list[Block] = []
-        self.link_chars = 0
 
     def read_children(self, element: lxml.html.HtmlElement) -> None:
         self._lines(element, PARAGRAPH)
@@ -195,10 +220,7 @@ class _BodyReader:
         for child in element:
             parts.append(self._inline(child))
             parts.append(child.tail or "")
-        text = "".join(parts)
-        if element.tag == "ref":
-            self.link_chars += len(_collapse(text))
-        return text
+        return "".join(parts)
 
     def _list(self, element: lxml.html.HtmlElement, depth: int) -> None:
         ordered = element.get("rend", "") == "ol"

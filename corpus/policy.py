@@ -27,8 +27,9 @@ from urllib.parse import urlsplit
 from corpus.blocks import HEADING, Block
 from corpus.extraction import Extracted
 
-MIN_WORDS = 120  # shorter than any real policy; longer than most error and teaser pages
-MIN_CJK_CHARS = 300  # the same for scripts written without spaces
+MIN_WORDS = 60  # shorter than any real policy (small sites have 80-word ones); the
+# concept test below, not length, is what keeps teasers out
+MIN_CJK_CHARS = 120  # the same for scripts written without spaces
 WALL_MAX_WORDS = 400  # error, wall and placeholder pages are short; a policy quoting
 # "page not found" in passing is not
 LINK_ONLY_SHARE = 0.5  # more of the text is link anchors than prose
@@ -125,11 +126,11 @@ _PARKED = _words(
 # Companies whose own policy answers on domains they park: found in the title or
 # the first lines, while the crawled domain's name is nowhere in the text.
 _REGISTRARS = _words(
-    r"godaddy|go daddy|namecheap|network solutions|register\.com|tucows|enom|gandi|"
+    r"\b(?:godaddy|go daddy|namecheap|network solutions|register\.com|tucows|enom|gandi|"
     r"ionos|1&1|hostgator|bluehost|dreamhost|hover|name\.com|dynadot|porkbun|epik|"
     r"sedo|bodis|parkingcrew|above\.com|hugedomains|afternic|uniregistry|namebright|"
     r"domainmarket|dan\.com|internet\.bs|web\.com|strato|ovh|aruba|wix|squarespace|"
-    r"onamae|お名前\.com|万网|西部数码|hichina"
+    r"onamae)\b|お名前\.com|万网|西部数码|hichina"
 )
 _COMING_SOON = _words(
     r"coming soon",
@@ -167,6 +168,7 @@ KIND_TERMS: dict[str, re.Pattern[str]] = {
         r"personuppgifter|personopplysninger|henkilötie|dane osobowe|prywatności",
         r"osobní údaje|kişisel veri|gizlilik|персональн|конфиденциальн|隐私|隱私|个人信息",
         r"個人情報|プライバシー|개인정보|個人資料",
+        r"गोपनीयता|प्राइवेसी|निजता|व्यक्तिगत जानकारी|الخصوصية|البيانات الشخصية",
     ),
     "terms": _words(
         r"terms (of (use|service)|and conditions)|conditions of use|user agreement",
@@ -183,47 +185,48 @@ KIND_TERMS: dict[str, re.Pattern[str]] = {
 _PRIVACY_CONCEPTS: tuple[re.Pattern[str], ...] = (
     _words(
         r"\bcollect|erheb|sammeln|recueill|collect[eé]|recopil|recog[ie]|raccogli|verzamel",
-        r"coletamos|coleta|собира|收集|蒐集|収集|取得|수집",
+        r"coletamos|coleta|przetwarza|zbiera|собира|收集|蒐集|収集|取得|수집|एकत्र|इकट्ठा|نجمع",
     ),
     _words(
         r"\buse\b|\busing\b|verwend|nutzen|utilis|usamos|utiliz|trattamento|gebruik|utilizamos",
-        r"использ|使用|利用|이용",
+        r"wykorzyst|использ|使用|利用|이용|उपयोग|इस्तेमाल|نستخدم",
     ),
     _words(
         r"third[- ]part|share|disclos|weitergabe|dritte|tiers|terceros|terzi|derden|terceiros",
-        r"третьим|第三方|第三者|제3자|提供",
+        r"przekazyw|третьим|第三方|第三者|제3자|提供|साझा|مشاركة",
     ),
     _words(
-        r"cookie|tracking|analytics|web beacon|pixel",
+        r"cookie|tracking|analytics|web beacon|pixel|कुकी|ملفات تعريف الارتباط",
     ),
     _words(
         r"\bright(s)? to\b|your rights|access|rectif|delet|erase|ihre rechte|auskunft|löschung",
-        r"vos droits|droit d'accès|derechos|acceso|diritti|rechten|direitos|прав|权利|權利",
-        r"権利|開示|권리|열람",
+        r"vos droits|droit d'accès|derechos|acceso|diritti|rechten|direitos|prawo|prawa|прав|权利|權利",
+        r"権利|開示|권리|열람|अधिकार|حقوق",
     ),
     _words(
         r"retain|retention|stor(e|age)|keep|speicher|aufbewahr|conserv|almacen|bewaren",
-        r"armazen|хран|保存|保留|保管|보관|보유",
+        r"armazen|przechowyw|хран|保存|保留|保管|보관|보유",
     ),
     _words(
         r"secur|protect|sicherheit|schutz|sécurité|seguridad|sicurezza|beveilig|segurança",
-        r"безопасн|安全|보호|안전",
+        r"bezpiecze|безопасн|安全|보호|안전|सुरक्षा|أمان|حماية",
     ),
     _words(
         r"contact|e-?mail|kontakt|nous contacter|contacto|contatt|contacteer|contato|связ",
-        r"联系|聯絡|お問い合わせ|問合せ|문의|연락",
+        r"联系|聯絡|お問い合わせ|問合せ|문의|연락|संपर्क|اتصل",
     ),
     _words(
         r"consent|einwillig|consentement|consentimiento|consenso|toestemming|consentimento",
-        r"согласи|同意|동의",
+        r"zgod|согласи|同意|동의|सहमति|موافقة",
     ),
     _words(
         r"\blaw|legal|gdpr|dsgvo|rgpd|ccpa|regulation|gesetz|loi\b|ley\b|legge|wet\b|lei\b",
-        r"закон|法律|法令|법령|법률",
+        r"rodo|ustaw|закон|法律|法令|법령|법률|कानून|القانون",
     ),
     _words(
         r"personal (data|information)|personenbezogen|données personnelles|datos personales",
-        r"dati personali|persoonsgegevens|dados pessoais|персональн|个人信息|個人資料",
+        r"dati personali|persoonsgegevens|dados pessoais|dane osobowe|danych osobowych",
+        r"персональн|个人信息|個人資料|व्यक्तिगत जानकारी|البيانات الشخصية",
         r"個人情報|개인정보",
     ),
     _words(
@@ -323,21 +326,22 @@ def check_policy(extracted: Extracted, kind: str, url: str | None = None) -> str
         return "javascript_required"
     if short and _COMING_SOON.search(head):
         return "coming_soon"
-    if short and (
-        _LINK_ONLY.search(text) or extracted.link_chars > LINK_ONLY_SHARE * max(1, len(text))
-    ):
+    if short and (_LINK_ONLY.search(text) or extracted.link_share > LINK_ONLY_SHARE):
         return "link_only"
     if words < MIN_WORDS and cjk < MIN_CJK_CHARS:
         return "too_short"
-    if not _reads_as(kind, head, text):
+    headings = " ".join([extracted.title, *(b.text for b in blocks if b.kind == HEADING)])
+    if not _reads_as(kind, headings, text):
         return "homepage" if _is_root(url) else f"not_{kind}_policy"
     return None
 
 
-def _reads_as(kind: str, head: str, text: str) -> bool:
+def _reads_as(kind: str, headings: str, text: str) -> bool:
+    """The kind is named in the title or a heading (or often in the text), and the text
+    covers several of the kind's concepts: an article about privacy is not a policy."""
     text = text[:CHECK_SAMPLE_CHARS]
     terms = KIND_TERMS[kind]
-    named = bool(terms.search(head)) or len(terms.findall(text)) >= 3
+    named = bool(terms.search(headings)) or len(terms.findall(text)) >= 3
     if not named:
         return False
     if kind != "privacy":
@@ -350,8 +354,7 @@ def _registrar_policy(extracted: Extracted, text: str, url: str | None) -> bool:
     """A registrar's or parking company's own policy served on someone else's domain."""
     if not url:
         return False
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
-    name = host.split(".")[0] if host else ""
+    name = _site_name(url)
     if not name or _REGISTRARS.search(name):
         return False  # the registrar's own site publishes its own policy, rightly
     head = " ".join([extracted.title, *(b.content for b in extracted.blocks[:3])])
@@ -359,6 +362,17 @@ def _registrar_policy(extracted: Extracted, text: str, url: str | None) -> bool:
         return False
     # A small business may name its host in its policy; it still names itself.
     return name.replace("-", "") not in text.lower().replace("-", "").replace(" ", "")
+
+
+_SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or"}
+
+
+def _site_name(url: str) -> str:
+    """The label a site is named by: `tinkerparts` in shop.tinkerparts.co.uk."""
+    labels = (urlsplit(url).hostname or "").lower().split(".")
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
+        return labels[-3]
+    return labels[-2] if len(labels) >= 2 else (labels[0] if labels else "")
 
 
 def _is_root(url: str | None) -> bool:

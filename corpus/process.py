@@ -48,7 +48,7 @@ def extract_policy(html: str, url: str | None, kind: str | None) -> Extracted:
     blocks = tuple(select_kind_section(extracted.blocks, kind))
     if blocks == extracted.blocks:
         return extracted
-    return Extracted(extracted.title, blocks, extracted.link_chars, extracted.has_password_field)
+    return Extracted(extracted.title, blocks, extracted.link_share, extracted.has_password_field)
 
 
 def split_documents(extracted: Extracted) -> tuple[Document, ...]:

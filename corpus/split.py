@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from corpus.blocks import HEADING, PARAGRAPH, TABLE, Block
 from corpus.language import (
     DEVANAGARI,
+    HAN,
+    HANGUL,
+    KANA,
     LATIN,
     SCRIPT_LANGUAGE,
     UNKNOWN,
@@ -35,7 +38,8 @@ from corpus.language import (
 
 SPLIT_MIN_SHARE = 0.10  # a language is a document of its own from this share of letters
 SPLIT_MIN_LETTERS = 200  # ... and this many letters: a quoted sentence is not a policy
-SPLIT_SURE_LETTERS = 40  # below this a block is too short to judge on its own
+SPLIT_SURE_LETTERS = 40  # a block this long is read on its own when in doubt
+SPLIT_SHORT_LETTERS = 20  # shorter blocks (contact lines, names) follow their neighbours
 SPLIT_SAMPLE_CHARS = 600  # langdetect's cost grows with its input; 600 letters spread
 # over a run name its language as surely as the whole run
 SPLIT_BLOCK_DETECT_LETTERS = 100  # on a bilingual page, a block without clear function
@@ -84,6 +88,7 @@ class _Unit:
     table: int | None = None  # index of the table this column came from
     column: int = 0
     hint: str | None = None  # the language its function words suggest
+    cut: bool = False  # one half of a block holding two languages
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +105,7 @@ def split_languages(blocks: Sequence[Block]) -> list[LanguagePart]:
     letters: dict[str, int] = {}
     for unit in units:
         if unit.lang:
-            letters[unit.lang] = letters.get(unit.lang, 0) + unit.letters
+            letters[unit.lang] = letters.get(unit.lang, 0) + _weight(unit)
     total = sum(letters.values())
     if not total:
         return [LanguagePart(UNKNOWN, tuple(blocks), 0)] if blocks else []
@@ -123,10 +128,20 @@ def split_languages(blocks: Sequence[Block]) -> list[LanguagePart]:
         LanguagePart(
             lang,
             tuple(_assemble([u for u in units if u.lang == lang])),
-            sum(u.letters for u in units if u.lang == lang),
+            sum(_weight(u) for u in units if u.lang == lang),
         )
         for lang in order
     ]
+
+
+# A Han, Kana or Hangul character carries about what three Latin letters do (a page of
+# English becomes about a third as many Chinese characters), so shares and minimum
+# sizes are counted in Latin-letter equivalents.
+_DENSE_SCRIPTS = {HAN: 3, KANA: 3, HANGUL: 3}
+
+
+def _weight(unit: _Unit) -> int:
+    return unit.letters * _DENSE_SCRIPTS.get(unit.script, 1)
 
 
 # -- units ------------------------------------------------------------------------------
@@ -148,7 +163,9 @@ def _units(blocks: Sequence[Block]) -> list[_Unit]:
         if len(parts) == 1:
             units.append(_unit(block, counts=counts))
         else:
-            units.extend(_unit(part) for part in parts)
+            for part in parts:
+                units.append(_unit(part))
+                units[-1].cut = True
     return units
 
 
@@ -210,21 +227,20 @@ def _label(units: list[_Unit]) -> None:
     for unit in units:
         if unit.letters and not unit.by_script:
             groups.setdefault(unit.script, []).append(unit)
-    page_letters = sum(u.letters for u in units)
+    page_letters = sum(_weight(u) for u in units)
     for script, group in groups.items():
         _label_group(group, script, page_letters)
 
 
 def _label_group(group: list[_Unit], script: str, page_letters: int) -> None:
     letters = sum(u.letters for u in group)
-    if letters < SPLIT_SURE_LETTERS // 2:
+    if letters < SPLIT_SHORT_LETTERS:
         return  # a product name or a date line: the neighbours decide
     main = _main_language(group, script)
     if main is None:
         return
     if script != LATIN:
-        for unit in group:
-            unit.lang = main
+        _label_all(group, main)
         return
     for unit in group:
         unit.hint = _function_word_language(unit.block.content)
@@ -239,16 +255,26 @@ def _label_group(group: list[_Unit], script: str, page_letters: int) -> None:
         if guesses and guesses[0][0] == lang:
             candidates.add(lang)
     if len(candidates) == 1:
-        for unit in group:
-            unit.lang = main
+        _label_all(group, main)
         return
     for unit in group:
+        if unit.letters < SPLIT_SHORT_LETTERS:
+            continue
         if unit.hint in candidates:
             unit.lang = unit.hint
         elif unit.letters >= SPLIT_BLOCK_DETECT_LETTERS:
             guesses = langdetect_guesses(unit.block.content)
             if guesses and guesses[0][0] in candidates and guesses[0][1] >= SPLIT_CONFIDENT:
                 unit.lang = guesses[0][0]
+
+
+def _label_all(group: list[_Unit], lang: str) -> None:
+    """A short line (a phone number, a product name) follows its neighbours, which on a
+    page of one language are that language anyway; a page of short lines only is that
+    language throughout."""
+    short = all(u.letters < SPLIT_SHORT_LETTERS for u in group)
+    for unit in group:
+        unit.lang = lang if short or unit.letters >= SPLIT_SHORT_LETTERS else None
 
 
 def _main_language(group: list[_Unit], script: str) -> str | None:
@@ -313,9 +339,9 @@ def _function_word_language(text: str) -> str | None:
 
 def _smooth(units: list[_Unit]) -> None:
     """Unlabelled units take a neighbour's language: headings the next one's, others
-    the previous one's (a contact line ends the section it belongs to). A neighbour in
-    the same script is preferred, so that "Privacy Policy" cut from "Privacy Policy
-    隐私政策" joins the English text and not the Chinese heading beside it."""
+    the previous one's (a contact line ends the section it belongs to). Halves of a cut
+    block look for a neighbour in their own script, so that "Privacy Policy" cut from
+    "Privacy Policy 隐私政策" joins the English text, not the Chinese half beside it."""
     labels = [u.lang for u in units]
     for index, unit in enumerate(units):
         if labels[index] is not None:
@@ -326,9 +352,10 @@ def _smooth(units: list[_Unit]) -> None:
                 unit.lang = same[0]
                 continue
         forward = unit.block.kind == HEADING
+        script = unit.script if unit.cut else None
         unit.lang = (
-            _nearest(units, labels, index, forward, unit.script)
-            or _nearest(units, labels, index, not forward, unit.script)
+            _nearest(units, labels, index, forward, script)
+            or _nearest(units, labels, index, not forward, script)
             or _nearest(units, labels, index, forward, None)
             or _nearest(units, labels, index, not forward, None)
         )

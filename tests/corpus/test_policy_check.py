@@ -1,0 +1,83 @@
+"""The policy check against the project's own labelled pages (tests/corpus/fixtures).
+
+Every page there was written for this project: policies of small businesses, clubs,
+apps and public bodies, and the pages that pose as them in the archive (soft-404s,
+the Wayback Machine's own errors, login and cookie walls, parked domains and the
+registrar policy served on them, home pages, placeholders, link pages, terms, news).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from corpus.decoding import decode_html
+from corpus.policy import check_policy
+from corpus.process import extract_policy
+
+FIXTURES = Path(__file__).parent / "fixtures" / "policy_pages"
+POLICY = "policy"
+
+
+@dataclass(frozen=True)
+class Labelled:
+    file: str
+    lang: str
+    url: str
+    expected: str
+
+
+def labelled_pages() -> list[Labelled]:
+    with (FIXTURES / "labels.csv").open(encoding="utf-8", newline="") as handle:
+        return [Labelled(**row) for row in csv.DictReader(handle)]
+
+
+def verdict(page: Labelled) -> str:
+    html = decode_html((FIXTURES / page.file).read_bytes()).text
+    return check_policy(extract_policy(html, page.url, "privacy"), "privacy", page.url) or POLICY
+
+
+def test_the_set_is_large_and_multilingual() -> None:
+    pages = labelled_pages()
+    assert len(pages) >= 60
+    assert len({p.lang for p in pages}) >= 6
+    positives = [p for p in pages if p.expected == POLICY]
+    assert 0.3 < len(positives) / len(pages) < 0.7
+    assert {p.file for p in pages} == {f.name for f in FIXTURES.glob("*.html")}
+
+
+def test_precision_and_recall(capsys: pytest.CaptureFixture[str]) -> None:
+    pages = labelled_pages()
+    got = {p.file: verdict(p) for p in pages}
+    tp = sum(1 for p in pages if p.expected == POLICY and got[p.file] == POLICY)
+    fp = sum(1 for p in pages if p.expected != POLICY and got[p.file] == POLICY)
+    fn = sum(1 for p in pages if p.expected == POLICY and got[p.file] != POLICY)
+    negatives = [p for p in pages if p.expected != POLICY]
+    named = sum(1 for p in negatives if got[p.file] == p.expected)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    with capsys.disabled():
+        print(
+            f"\npolicy check on {len(pages)} labelled pages: precision {precision:.3f}, "
+            f"recall {recall:.3f}, rejections with the expected reason {named}/{len(negatives)}"
+        )
+    wrong = {
+        p.file: got[p.file] for p in pages if (got[p.file] == POLICY) != (p.expected == POLICY)
+    }
+    assert precision >= 0.97 and recall >= 0.90, wrong
+
+
+@pytest.mark.parametrize(
+    "page", [p for p in labelled_pages() if p.expected != POLICY], ids=lambda p: p.file
+)
+def test_each_rejection_names_its_reason(page: Labelled) -> None:
+    assert verdict(page) == page.expected
+
+
+def test_the_registrar_publishes_its_own_policy_rightly() -> None:
+    page = next(p for p in labelled_pages() if p.file == "en-parked-registrar.html")
+    own = Labelled(page.file, page.lang, "https://www.godaddy.com/legal/privacy", page.expected)
+    assert verdict(own) == POLICY
