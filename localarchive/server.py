@@ -250,6 +250,9 @@ class LocalArchive:
 class _ArchiveServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    # socketserver's default backlog of 5 resets connections under a crawl of many
+    # domains at once; a real archive's front end queues them
+    request_queue_size = 256
     archive: LocalArchive
 
     def verify_request(self, request: Any, client_address: Any) -> bool:
@@ -268,6 +271,13 @@ class _ArchiveHandler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return "localarchive"
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (ConnectionResetError, BrokenPipeError):
+            # a client dropping a kept-alive connection it no longer needs: not an error
+            self.close_connection = True
 
     def do_GET(self) -> None:
         arrived = time.monotonic()
