@@ -45,17 +45,21 @@ class RawWriter:
     only after this, so a capture the index knows is always in the raw store too.
     """
 
-    def __init__(self, root: Path, run_id: str, max_bytes: int = RAW_MAX_FILE_BYTES) -> None:
+    def __init__(
+        self, root: Path, run_id: str, max_bytes: int = RAW_MAX_FILE_BYTES, durable: bool = True
+    ) -> None:
         self.root = root / RAW_DIR
         self.run_id = run_id
         self.max_bytes = max_bytes
+        self.durable = durable  # off only for generated stores (benchmarks), never for crawls
         self._files: dict[str, tuple[IO[bytes], WARCWriter]] = {}
 
     def write(self, capture: RawCapture) -> None:
         handle, writer = self._writer(capture.domain)
         self._write(writer, capture)
         handle.flush()
-        os.fsync(handle.fileno())
+        if self.durable:
+            os.fsync(handle.fileno())
         if handle.tell() >= self.max_bytes:
             handle.close()
             del self._files[capture.domain]

@@ -342,11 +342,14 @@ class Store:
         """The policy captures of (domain, kind) that yielded text, per language."""
         tracks: dict[str, set[TrackCapture]] = defaultdict(set)
         rows = self.db.execute(
+            # CROSS JOIN fixes the loop order (SQLite's rule): from the domain's captures
+            # outwards. Left to itself the planner scans every document of the kind, which
+            # makes each refresh slower as the corpus grows.
             """SELECT c.timestamp, c.url, c.archive_url, d.lang, d.text_sha, t.key
                FROM captures c
-               JOIN payloads p ON p.kind = c.kind AND p.digest = c.digest
-               JOIN payload_documents d ON d.kind = c.kind AND d.digest = c.digest
-               JOIN texts t ON t.sha256 = d.text_sha
+               CROSS JOIN payloads p ON p.kind = c.kind AND p.digest = c.digest
+               CROSS JOIN payload_documents d ON d.kind = c.kind AND d.digest = c.digest
+               CROSS JOIN texts t ON t.sha256 = d.text_sha
                WHERE c.domain=? AND c.kind=? AND c.role=? AND p.drop_reason IS NULL""",
             (domain, kind, ROLE_POLICY),
         )
