@@ -105,10 +105,8 @@ def test_raw_store_round_trip(tmp_path: Path) -> None:
 def test_a_truncated_raw_file_yields_what_it_can(tmp_path: Path) -> None:
     writer = RawWriter(tmp_path, "run1")
     writer.write(capture("20150101000000", "D1"))
-    writer.close()
     (path,) = warc_files(tmp_path)
-    intact = path.stat().st_size
-    writer = RawWriter(tmp_path, "run1")  # the same run appends to the same file
+    intact = path.stat().st_size  # each record is flushed before write returns
     writer.write(capture("20160101000000", "D2"))
     writer.close()
     data = path.read_bytes()
