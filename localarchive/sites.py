@@ -549,6 +549,76 @@ def _plain_captures() -> list[Capture]:
     return captures
 
 
+# --- shuangyu-tech.com: one page carrying the policy in English, then in Chinese -------
+
+SHUANGYU = ModernSite(
+    brand="Shuangyu Tech 双语科技",
+    nav=(("/", "Home"), ("/sensors", "Our sensors 传感器"), ("/contact", "Contact 联系")),
+    footer_links=(("/privacy.html", "Privacy Policy 隐私政策"),),
+    newsletter_title="Sensor news 传感器新闻",
+    newsletter_text="Monthly product notes for engineers, in English and Chinese.",
+    visitors_base=30_000,
+)
+SHUANGYU_POLICY = "https://www.shuangyu-tech.com/privacy.html"
+SHUANGYU_EN = (
+    "Shuangyu Tech makes humidity and air-quality sensors for greenhouses and warehouses. "
+    "This policy explains what personal information we handle when you buy our sensors, "
+    "register a device or write to our engineers.",
+    "When you register a sensor we record your name, your company, your e-mail address and "
+    "the serial numbers of your devices, so that we can send firmware notices and honour "
+    "the warranty.",
+    "Readings from your sensors belong to you. We store them only when you switch on cloud "
+    "sync, and we never sell them or use them to advertise to you.",
+    "You may ask us for a copy of your information, or ask us to correct or delete it, by "
+    "writing to privacy@shuangyu-tech.com; we answer within thirty days.",
+)
+SHUANGYU_ZH = (
+    "双语科技为温室和仓库生产湿度及空气质量传感器。本政策说明您购买传感器、注册设备或联系我们的工程师时，"
+    "我们如何处理您的个人信息。",
+    "您注册传感器时，我们会记录您的姓名、公司名称、电子邮件地址以及设备序列号，以便向您发送固件通知并履行保修义务。",
+    "传感器的读数归您所有。只有在您开启云同步后我们才会存储这些数据，我们绝不会出售这些数据，也不会用其向您投放广告。",
+    "您可以发送邮件至 privacy@shuangyu-tech.com，要求获取、更正或删除您的个人信息，我们将在三十天内答复。",
+)
+SHUANGYU_POLICY_TEXT = texts.Policy(
+    "Privacy Policy 隐私政策",
+    (
+        texts.Section("About this policy", SHUANGYU_EN[:1]),
+        texts.Section("Information we collect", SHUANGYU_EN[1:3]),
+        texts.Section("Your rights", SHUANGYU_EN[3:]),
+        texts.Section("隐私政策", SHUANGYU_ZH[:1]),
+        texts.Section("我们收集的信息", SHUANGYU_ZH[1:3]),
+        texts.Section("您的权利", SHUANGYU_ZH[3:]),
+    ),
+)
+# The same text three times: every language is one version seen in three captures.
+_SHUANGYU_SCHEDULE = (
+    ("20160412093000", SHUANGYU_POLICY, "1"),
+    ("20180705161500", SHUANGYU_POLICY, "1"),
+    ("20210222080000", SHUANGYU_POLICY, "1"),
+)
+_SHUANGYU_VERSIONS = {"1": (SHUANGYU_POLICY_TEXT, [])}
+
+
+def _shuangyu_captures() -> list[Capture]:
+    render = _modern_render(SHUANGYU)
+    captures = _schedule_captures(_SHUANGYU_SCHEDULE, _SHUANGYU_VERSIONS, render)
+    home = _homepage("Shuangyu Tech 双语科技", (*SHUANGYU.nav, *SHUANGYU.footer_links))
+    captures.append(render("https://www.shuangyu-tech.com/", "20160412092500", home))
+    return captures
+
+
+def _shuangyu_expected() -> list[ExpectedVersion]:
+    """Two tracks from one page, listed as the export orders them: by language."""
+    absent = SHUANGYU.absent()
+    english = {"1": (SHUANGYU_POLICY_TEXT, list(SHUANGYU_EN))}
+    chinese = {"1": (SHUANGYU_POLICY_TEXT, list(SHUANGYU_ZH))}
+    domain = "shuangyu-tech.com"
+    return [
+        *_expected(domain, "en", _SHUANGYU_SCHEDULE, english, [*absent, *SHUANGYU_ZH]),
+        *_expected(domain, "zh", _SHUANGYU_SCHEDULE, chinese, [*absent, *SHUANGYU_EN]),
+    ]
+
+
 def _decoy_captures() -> list[Capture]:
     deals = _modern_render(DEALS)
     captures = _schedule_captures(_DEALS_SCHEDULE, _DEALS_VERSIONS, deals)
@@ -609,6 +679,7 @@ def demo_manifest(files: Sequence[str] = ()) -> DemoManifest:
                 "oldtable.org", "en", _OLDTABLE_SCHEDULE, _OLDTABLE_VERSIONS, OLDTABLE.absent()
             ),
             "plainsite.net": _expected("plainsite.net", "de", _PLAIN_SCHEDULE, _PLAIN_VERSIONS, []),
+            "shuangyu-tech.com": _shuangyu_expected(),
         },
         decoys=["acme-shop-deals.com", "partner-ads.net"],
         soft404=[
@@ -733,6 +804,7 @@ DEMO_FILES: dict[str, Callable[[], list[Capture]]] = {
     "demo-acme-shop.com.warc.gz": _acme_captures,
     "demo-oldtable.org.warc.gz": _oldtable_captures,
     "demo-plainsite.net.warc.gz": _plain_captures,
+    "demo-shuangyu-tech.com.warc.gz": _shuangyu_captures,
     "demo-decoys.warc.gz": _decoy_captures,
 }
 
