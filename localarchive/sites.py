@@ -596,7 +596,7 @@ _SHUANGYU_SCHEDULE = (
     ("20180705161500", SHUANGYU_POLICY, "1"),
     ("20210222080000", SHUANGYU_POLICY, "1"),
 )
-_SHUANGYU_VERSIONS = {"1": (SHUANGYU_POLICY_TEXT, [])}
+_SHUANGYU_VERSIONS: dict[str, tuple[Policy, list[str]]] = {"1": (SHUANGYU_POLICY_TEXT, [])}
 
 
 def _shuangyu_captures() -> list[Capture]:

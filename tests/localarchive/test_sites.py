@@ -9,8 +9,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from localarchive import DemoManifest, LocalArchive, load_manifest, texts, write_demo_archive
 from localarchive.sites import MANIFEST_NAME
-
-SHUANGYU = "https://www.shuangyu-tech.com/privacy.html"
+from localarchive.sites import SHUANGYU_POLICY as SHUANGYU
 from localarchive.surt import surt
 from localarchive.warcs import read_response
 from tests.localarchive.helpers import get
