@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pywb pins older pyOpenSSL/werkzeug/redis than Scrapy needs, so it gets a venv of its own;
+# the integration test runs its `wayback` server from there.
+PYWB_VENV := .venv-pywb
+PYWB_STAMP := $(PYWB_VENV)/.installed
 
 .PHONY: demo test lint install clean
 
@@ -12,7 +16,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(PYWB_STAMP):
+	test -x $(PYWB_VENV)/bin/python || $(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/python -m pip install --quiet 'pywb>=2.8,<3'
+	touch $(PYWB_STAMP)
+
+install: $(STAMP) $(PYWB_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/policy-archive demo --out demo-data
@@ -22,8 +31,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(STAMP) lint
+test: $(STAMP) $(PYWB_STAMP) lint
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) demo-data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PYWB_VENV) demo-data .pytest_cache .mypy_cache .ruff_cache
