@@ -27,7 +27,8 @@ class ExtractionPipeline:
         capture = item.capture
         if capture.role != ROLE_POLICY or capture.body is None:
             return item
-        item.processed = process_capture(capture)
+        if item.processed is None:  # the spider has usually done it, to compare captures
+            item.processed = process_capture(capture)
         if item.processed.drop_reason:
             self.stats.inc_value(f"policy/dropped/{item.processed.drop_reason}")
             log.info("not a policy: %s (%s)", capture.archive_url, item.processed.drop_reason)
