@@ -41,4 +41,12 @@ class VersioningPipeline:
         for domain, kind in sorted(self.touched):
             versions += len(self.store.refresh_versions(domain, kind))
         self.stats.set_value("policy/versions", versions)
+        # The run is logged with the libraries and settings that produced what it wrote.
+        stats = self.stats.get_stats()
+        started = stats.get("start_time")
+        self.store.record_run(
+            started.isoformat(timespec="seconds") if started else "",
+            "fetch " + " ".join(sorted({f"{d}:{k}" for d, k in self.touched})),
+            {k: v for k, v in stats.items() if k.startswith(("policy/", "wayback/"))},
+        )
         self.store.close()
