@@ -61,8 +61,7 @@ def summarise(store: Store) -> CorpusSummary:
         kinds=dict(db.execute("SELECT kind, COUNT(*) FROM versions GROUP BY kind")),
         drops=dict(sorted(store.drop_counts().items())),
         flapping=scalar(
-            "SELECT COUNT(*) FROM (SELECT DISTINCT domain, kind, lang FROM versions "
-            "WHERE flapping)"
+            "SELECT COUNT(*) FROM (SELECT DISTINCT domain, kind, lang FROM versions WHERE flapping)"
         ),
         archives=tuple(archives),
         runs=scalar("SELECT COUNT(*) FROM runs"),
