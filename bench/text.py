@@ -16,7 +16,8 @@ from pathlib import Path
 
 from corpus.decoding import decode_html
 from corpus.policy import check_policy
-from corpus.process import extract_policy, split_documents
+from corpus.process import extract_policy, render_documents
+from corpus.split import split_languages
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "reference" / "ota"
 
@@ -70,13 +71,21 @@ _STYLE = "".join(f".c{i}{{margin:{i % 7}px;padding:{i % 5}px;color:#{i:06x}}}" f
 _SCRIPT = (
     "window.__CONFIG__ = {" + ",".join(f'"k{i}": "{"v" * (i % 40)}"' for i in range(600)) + "};"
 )
+_ICON = '<svg class="icon" viewBox="0 0 24 24"><path d="M12 2l3 7h7l-5.5 4 2 7-6.5-4.5L5.5 20l2-7L2 9h7z"/></svg>'
 _MENU = "".join(
-    f'<li class="menu-item"><a href="/c/{i}">Category {i}</a><ul class="sub">'
-    + "".join(f'<li><a href="/c/{i}/{j}">Item {i}.{j}</a></li>' for j in range(8))
-    + "</ul></li>"
-    for i in range(12)
+    f'<li class="menu-item menu-item--level-1"><a class="menu-link" href="/c/{i}">{_ICON}'
+    f'<span class="menu-label">Category {i}</span></a><div class="menu-panel"><ul class="sub">'
+    + "".join(
+        f'<li class="menu-item"><a class="menu-link" href="/c/{i}/{j}"><span>Item {i}.{j}</span></a></li>'
+        for j in range(10)
+    )
+    + "</ul></div></li>"
+    for i in range(25)
 )
-_FOOTER = "".join(f'<li><a href="/f/{i}">Footer link {i}</a></li>' for i in range(40))
+_FOOTER = "".join(
+    f'<li class="footer__item"><a class="footer__link" href="/f/{i}">{_ICON}<span>Footer link {i}</span></a></li>'
+    for i in range(80)
+)
 
 
 def _modern(title: str, body: str, lang: str = "en") -> bytes:
@@ -93,12 +102,20 @@ def _modern(title: str, body: str, lang: str = "en") -> bytes:
     ).encode()
 
 
+def _cms(inner: str) -> str:
+    """A content block as page builders nest it: wrappers, classes, a data attribute."""
+    return (
+        '<div class="block block--text" data-block="text"><div class="block__inner">'
+        f'<div class="rich-text rte">{inner}</div></div></div>'
+    )
+
+
 def _sections(paragraphs: list[str], headings: list[str]) -> str:
     out = []
     for index, paragraph in enumerate(paragraphs):
         if index % 4 == 0:
-            out.append(f"<h2>{headings[(index // 4) % len(headings)]}</h2>")
-        out.append(f"<p>{paragraph}</p>")
+            out.append(_cms(f'<h2 id="s{index}">{headings[(index // 4) % len(headings)]}</h2>'))
+        out.append(_cms(f"<p>{paragraph}</p>"))
     return "".join(out)
 
 
@@ -106,7 +123,7 @@ def generated_pages(seed: int = 0) -> dict[str, list[bytes]]:
     rng = random.Random(seed)
     en_heads = ["Information we collect", "How we use it", "Sharing", "Your rights"]
     pages: dict[str, list[bytes]] = {"monolingual": [], "bilingual": []}
-    for size in (20, 40, 80):
+    for size in (40, 80, 160):  # paragraphs: a short, a typical and a long policy
         pages["monolingual"].append(
             _modern("Privacy Policy", _sections(_paragraphs(_EN, size, rng), en_heads))
         )
@@ -129,14 +146,14 @@ def generated_pages(seed: int = 0) -> dict[str, list[bytes]]:
         chinese = _sections(_paragraphs(_ZH, size // 2, rng), ["个人信息", "您的权利"])
         pages["bilingual"].append(_modern("Privacy Policy 隐私政策", english + chinese))
         mixed = "".join(
-            f"<p>{e}</p><p>{z}</p>"
+            _cms(f"<p>{e}</p>") + _cms(f"<p>{z}</p>")
             for e, z in zip(
                 _paragraphs(_EN, size // 2, rng), _paragraphs(_ZH, size // 2, rng), strict=True
             )
         )
         pages["bilingual"].append(_modern("Privacy Policy / 隐私政策", mixed))
         french = "".join(
-            f"<p>{e}</p><p>{f}</p>"
+            _cms(f"<p>{e}</p>") + _cms(f"<p>{f}</p>")
             for e, f in zip(
                 _paragraphs(_EN, size // 2, rng), _paragraphs(_FR, size // 2, rng), strict=True
             )
@@ -162,10 +179,11 @@ class Timing:
     extract: float = 0.0
     check: float = 0.0
     split: float = 0.0
+    render: float = 0.0
 
     @property
     def total(self) -> float:
-        return self.decode + self.extract + self.check + self.split
+        return self.decode + self.extract + self.check + self.split + self.render
 
 
 def measure(pages: list[bytes], repeat: int) -> Timing:
@@ -179,12 +197,15 @@ def measure(pages: list[bytes], repeat: int) -> Timing:
             extracted_at = time.perf_counter()
             check_policy(extracted, "privacy")
             checked_at = time.perf_counter()
-            documents = split_documents(extracted)
+            parts = split_languages(extracted.blocks)
             split_at = time.perf_counter()
+            documents = render_documents(parts, extracted.title)
+            rendered_at = time.perf_counter()
             timing.decode += decoded_at - start
             timing.extract += extracted_at - decoded_at
             timing.check += checked_at - extracted_at
             timing.split += split_at - checked_at
+            timing.render += rendered_at - split_at
             timing.documents += len(documents)
     return timing
 
@@ -199,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     measure(groups["monolingual"][:1], 1)
     print(
         f"{'pages':<26} {'n':>4} {'docs':>5} {'docs/s':>8} {'ms/page':>8} "
-        f"{'decode':>7} {'extract':>8} {'check':>6} {'split':>6} {'split/extract':>13}"
+        f"{'decode':>7} {'extract':>8} {'check':>6} {'split':>6} {'render':>6} {'split/extract':>13}"
     )
     for name, pages in groups.items():
         if not pages:
@@ -213,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{timing.documents / timing.total:8.1f} {1000 * timing.total / count:8.1f} "
             f"{1000 * timing.decode / count:7.1f} {1000 * timing.extract / count:8.1f} "
             f"{1000 * timing.check / count:6.1f} {1000 * timing.split / count:6.1f} "
+            f"{1000 * timing.render / count:6.1f} "
             f"{share:12.1%}"
         )
     return 0

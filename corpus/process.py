@@ -7,6 +7,8 @@ metadata, so the same payload gives the same documents in any process and order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from corpus.blocks import HEADING, Block, render_markdown
 from corpus.decoding import decode_html
 from corpus.extraction import Extracted, extract_markdown
@@ -14,7 +16,7 @@ from corpus.language import chinese_variant
 from corpus.models import Document, Processed, RawCapture
 from corpus.normalise import normalise_text
 from corpus.policy import check_policy, select_kind_section
-from corpus.split import split_languages
+from corpus.split import LanguagePart, split_languages
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 
@@ -52,13 +54,18 @@ def extract_policy(html: str, url: str | None, kind: str | None) -> Extracted:
 
 
 def split_documents(extracted: Extracted) -> tuple[Document, ...]:
+    return render_documents(split_languages(extracted.blocks), extracted.title)
+
+
+def render_documents(parts: Sequence[LanguagePart], page_title: str) -> tuple[Document, ...]:
+    """One document per language part: its markdown, normalised, titled."""
     documents: list[Document] = []
-    for part in split_languages(extracted.blocks):
+    for part in parts:
         blocks = _titled(list(part.blocks))
         text = normalise_text(render_markdown(blocks))
         if not text:
             continue
-        title = next((b.text for b in blocks if b.kind == HEADING), extracted.title)
+        title = next((b.text for b in blocks if b.kind == HEADING), page_title)
         script = chinese_variant(text) if part.lang == "zh" else ""
         documents.append(Document(part.lang, text, title, script))
     return tuple(documents)

@@ -75,6 +75,7 @@ for _lang, _vocabulary in _FUNCTION_WORDS.items():
         _WORD_LANGUAGES[_word] = (*_WORD_LANGUAGES.get(_word, ()), _lang)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _FUNCTION_MIN_HITS = 3
+_FUNCTION_SAMPLE_CHARS = 200
 _FUNCTION_MARGIN = 2.0  # the best language has at least this many times the runner-up's hits
 
 
@@ -243,7 +244,8 @@ def _label_group(group: list[_Unit], script: str, page_letters: int) -> None:
         _label_all(group, main)
         return
     for unit in group:
-        unit.hint = _function_word_language(unit.block.content)
+        if unit.letters >= SPLIT_SHORT_LETTERS:
+            unit.hint = _function_word_language(unit.block.content)
     candidates = {main}
     for lang in sorted({u.hint for u in group if u.hint and u.hint != main}):
         hinted = [u for u in group if u.hint == lang]
@@ -320,7 +322,8 @@ _SAMPLE_BLOCKS = 4
 def _function_word_language(text: str) -> str | None:
     hits: dict[str, int] = {}
     total = 0
-    for word in _WORD.findall(text.lower()):
+    # the first thirty words of a block say as much as all of them
+    for word in _WORD.findall(text[:_FUNCTION_SAMPLE_CHARS].lower()):
         total += 1
         for lang in _WORD_LANGUAGES.get(word, ()):
             hits[lang] = hits.get(lang, 0) + 1
