@@ -14,13 +14,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from langdetect import DetectorFactory, LangDetectException, detect_langs
+from langdetect import DetectorFactory, LangDetectException, detector_factory
 
 # langdetect samples randomly unless seeded; seeded once here, nowhere else.
 DetectorFactory.seed = 0
 
 UNKNOWN = "und"
 LANGDETECT_SAMPLE_CHARS = 2000  # as sure on 2000 letters as on 40000, and much faster
+# langdetect averages 7 random walks over the sample's n-grams, ~0.45 ms each; on the few
+# hundred letters we give it the top language is the same after 3, at half the cost.
+LANGDETECT_TRIALS = 3
 
 _NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|[\d_]+|[^\w\s'’-]+", re.UNICODE)
 
@@ -154,7 +157,11 @@ def langdetect_guesses(text: str) -> list[tuple[str, float]]:
     if not sample:
         return []
     try:
-        guesses = detect_langs(sample)
+        detector_factory.init_factory()
+        detector = detector_factory._factory.create()  # detect_langs() with fewer trials
+        detector.n_trial = LANGDETECT_TRIALS
+        detector.append(sample)
+        guesses = detector.get_probabilities()
     except LangDetectException:
         return []
     return [(g.lang.split("-", 1)[0], g.prob) for g in guesses]

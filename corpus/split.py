@@ -40,7 +40,7 @@ SPLIT_MIN_SHARE = 0.10  # a language is a document of its own from this share of
 SPLIT_MIN_LETTERS = 200  # ... and this many letters: a quoted sentence is not a policy
 SPLIT_SURE_LETTERS = 40  # a block this long is read on its own when in doubt
 SPLIT_SHORT_LETTERS = 20  # shorter blocks (contact lines, names) follow their neighbours
-SPLIT_SAMPLE_CHARS = 600  # langdetect's cost grows with its input; 600 letters spread
+SPLIT_SAMPLE_CHARS = 400  # langdetect's cost grows with its input; 400 letters spread
 # over a run name its language as surely as the whole run
 SPLIT_BLOCK_DETECT_LETTERS = 100  # on a bilingual page, a block without clear function
 # words gets its own langdetect call from this size; shorter ones follow their neighbours
