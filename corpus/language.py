@@ -11,6 +11,7 @@ reads capitals as another language: French headings in capitals come out German)
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -151,11 +152,17 @@ def detection_sample(text: str) -> str:
     return " ".join(sample.split())[:LANGDETECT_SAMPLE_CHARS]
 
 
-def langdetect_guesses(text: str) -> list[tuple[str, float]]:
+def langdetect_guesses(text: str) -> tuple[tuple[str, float], ...]:
     """langdetect's languages and probabilities for the letters of `text`, best first."""
     sample = detection_sample(text)
-    if not sample:
-        return []
+    return _guesses(sample) if sample else ()
+
+
+# The captures of one policy differ mostly in stamps and counters, so the same samples
+# come back payload after payload. langdetect re-seeds on every call, which makes this a
+# pure function of the sample: remembering answers changes no result.
+@functools.lru_cache(maxsize=8192)
+def _guesses(sample: str) -> tuple[tuple[str, float], ...]:
     try:
         detector_factory.init_factory()
         detector = detector_factory._factory.create()  # detect_langs() with fewer trials
@@ -163,8 +170,8 @@ def langdetect_guesses(text: str) -> list[tuple[str, float]]:
         detector.append(sample)
         guesses = detector.get_probabilities()
     except LangDetectException:
-        return []
-    return [(g.lang.split("-", 1)[0], g.prob) for g in guesses]
+        return ()
+    return tuple((g.lang.split("-", 1)[0], g.prob) for g in guesses)
 
 
 def detect_language(text: str) -> str:
