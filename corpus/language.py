@@ -158,6 +158,11 @@ def langdetect_guesses(text: str) -> tuple[tuple[str, float], ...]:
     return _guesses(sample) if sample else ()
 
 
+def forget_detections() -> None:
+    """Drop remembered langdetect answers (benchmarks time the cold cost with it)."""
+    _guesses.cache_clear()
+
+
 # The captures of one policy differ mostly in stamps and counters, so the same samples
 # come back payload after payload. langdetect re-seeds on every call, which makes this a
 # pure function of the sample: remembering answers changes no result.

@@ -7,6 +7,7 @@ metadata, so the same payload gives the same documents in any process and order.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from corpus.blocks import HEADING, Block, render_markdown
@@ -33,7 +34,15 @@ def process_capture(capture: RawCapture) -> Processed:
         return Processed(drop_reason="not_html")
     decoded = decode_html(capture.body, content_type)
     extracted = extract_policy(decoded.text, capture.url, capture.kind)
-    reason = check_policy(extracted, capture.kind, capture.url)
+    return _judge_and_split(extracted, capture.kind, capture.url)
+
+
+# Captures of one policy often differ only outside its text (stamps, counters, ads), so
+# the same extracted content comes back payload after payload; everything from here on
+# is a pure function of it, and remembering the last answers repeats no work.
+@functools.lru_cache(maxsize=256)
+def _judge_and_split(extracted: Extracted, kind: str, url: str) -> Processed:
+    reason = check_policy(extracted, kind, url)
     if reason:
         return Processed(drop_reason=reason)
     documents = split_documents(extracted)
