@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +12,7 @@ from typing import IO, Any, TextIO
 
 from corpus.card import dataset_card
 from corpus.store import EXPORT_FIELDS, Store
+from corpus.store import atomic_file as store_atomic_file
 from corpus.summary import summarise
 
 FORMATS = ("jsonl", "parquet", "csv")
@@ -121,18 +120,9 @@ def _write(store: Store, fmt: str, sink: IO[bytes]) -> int:
 
 @contextmanager
 def atomic_file(path: Path) -> Iterator[IO[bytes]]:
-    """A file that appears at `path` only once completely written (and synced)."""
+    """An export file that appears only once completely written; failures read as one line."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with store_atomic_file(path) as handle:
+            yield handle
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

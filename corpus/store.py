@@ -10,8 +10,10 @@ import sqlite3
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from corpus.diff import Change, measure_change
 from corpus.models import ROLE_POLICY, Processed, RawCapture, TrackCapture, Version
@@ -503,16 +505,15 @@ class _Transaction:
             self.db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
-def write_atomic(path: Path, content: str, durable: bool = True) -> None:
-    """Write `content` to `path` so that readers see the old file or the new one, never half."""
-    data = content.encode("utf-8")
-    if path.exists() and path.read_bytes() == data:
-        return
+@contextmanager
+def atomic_file(path: Path, durable: bool = True) -> Iterator[IO[bytes]]:
+    """A file that appears at `path` only once completely written: readers see the old
+    file or the new one, never half (`durable`: synced to disk before it appears)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -520,3 +521,12 @@ def write_atomic(path: Path, content: str, durable: bool = True) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: Path, content: str, durable: bool = True) -> None:
+    """Write `content` to `path` atomically; an unchanged file is not touched."""
+    data = content.encode("utf-8")
+    if path.exists() and path.read_bytes() == data:
+        return
+    with atomic_file(path, durable) as handle:
+        handle.write(data)
