@@ -369,14 +369,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_diff(args: argparse.Namespace) -> int:
-    from corpus.diff import render_diff, word_diff
+def _domain_arg(value: str) -> str:
     from crawler.discovery import DomainError, normalise_domain
 
     try:
-        domain = normalise_domain(args.domain)
+        return normalise_domain(value)
     except DomainError as exc:
         raise UserError(str(exc)) from exc
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from corpus.diff import render_diff, word_diff
+    domain = _domain_arg(args.domain)
     store = _open_corpus(args.out)
     try:
         rows = [r for r in store.versions(domain) if r.version.kind == args.kind]
@@ -413,16 +417,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_timeline(args: argparse.Namespace) -> int:
     from corpus.timeline import plot_corpus, plot_domain
-    from crawler.discovery import DomainError, normalise_domain
 
     if bool(args.domain) == bool(args.all):
         raise UserError("name one DOMAIN or give --all")
-    domain = None
-    if args.domain:
-        try:
-            domain = normalise_domain(args.domain)
-        except DomainError as exc:
-            raise UserError(str(exc)) from exc
+    domain = _domain_arg(args.domain) if args.domain else None
     store = _open_corpus(args.out)
     try:
         rows = list(store.versions(domain))
