@@ -83,8 +83,12 @@ def render_documents(parts: Sequence[LanguagePart], page_title: str) -> tuple[Do
 def _titled(blocks: list[Block]) -> list[Block]:
     """Each language's document opens with its own title as `#`: the first heading of
     its part (the page's title, or the heading that opens the other language)."""
-    if not blocks or blocks[0].kind != HEADING or blocks[0].level == 1:
-        return blocks
-    if any(b.kind == HEADING and b.level == 1 for b in blocks):
-        return blocks
-    return [Block(HEADING, blocks[0].text, 1), *blocks[1:]]
+    untitled = not any(b.kind == HEADING and b.level == 1 for b in blocks)
+    if blocks and blocks[0].kind == HEADING and untitled:
+        blocks = [Block(HEADING, blocks[0].text, 1), *blocks[1:]]
+    # A bilingual page's title cut in two is often followed by the same words as the
+    # heading that opens that language's section: say it once.
+    repeated = len(blocks) > 1 and blocks[0].kind == blocks[1].kind == HEADING
+    if repeated and blocks[0].text.strip() == blocks[1].text.strip():
+        return [blocks[0], *blocks[2:]]
+    return blocks

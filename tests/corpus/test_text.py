@@ -108,3 +108,38 @@ def test_version_paths_are_safe_whatever_the_input() -> None:
     assert version_path("example.com", "privacy", "en", "2019-06-24", 2).endswith("2019-06-24-2.md")
     assert safe_segment("../../etc/passwd") == "etc-passwd"
     assert safe_segment("..") == "_"
+
+
+def test_a_bilingual_title_is_not_repeated_by_the_section_heading() -> None:
+    from corpus.models import ROLE_POLICY, RawCapture
+    from corpus.process import process_capture
+
+    english = "".join(
+        f"<p>We keep the personal data of our customers safe, paragraph {i}, and we explain "
+        "here how we collect, use and share it when you use our sensors.</p>"
+        for i in range(8)
+    )
+    chinese = "".join(
+        f"<p>我们非常重视客户的个人信息安全，第{i}段说明我们在您使用传感器时如何收集、使用和共享这些信息。</p>"
+        for i in range(8)
+    )
+    html = (
+        "<html><body><main><h1>Privacy Policy 隐私政策</h1><h2>About this policy</h2>"
+        f"{english}<h2>隐私政策</h2>{chinese}</main></body></html>"
+    )
+    capture = RawCapture(
+        domain="a.com",
+        kind="privacy",
+        role=ROLE_POLICY,
+        url="https://a.com/privacy",
+        timestamp="20160101000000",
+        archive_url="http://arch/web/20160101000000id_/https://a.com/privacy",
+        digest="X",
+        headers=(("Content-Type", "text/html; charset=utf-8"),),
+        body=html.encode("utf-8"),
+    )
+    documents = {d.lang: d.text for d in process_capture(capture).documents}
+    assert set(documents) == {"en", "zh"}
+    assert documents["zh"].startswith("# 隐私政策\n\n我们非常重视")
+    assert documents["zh"].count("隐私政策") == 1
+    assert documents["en"].startswith("# Privacy Policy\n\n## About this policy")
