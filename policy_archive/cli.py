@@ -380,6 +380,7 @@ def _domain_arg(value: str) -> str:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from corpus.diff import render_diff, word_diff
+
     domain = _domain_arg(args.domain)
     store = _open_corpus(args.out)
     try:

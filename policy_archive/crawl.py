@@ -118,18 +118,22 @@ def print_summary(results: list[DomainResult], archive: str, out: Path, stream: 
         drops = ", ".join(f"{k} {n}" for k, n in sorted(dropped.items())) or "none"
         print(
             f"  {result.domain} [{status}]: {listed} policy captures listed, {fetched} fetched, "
-            f"{len(mine)} versions ({', '.join(langs) or '-'}); dropped: {drops}",
+            f"{_count(len(mine), 'version')} ({', '.join(langs) or '-'}); dropped: {drops}",
             file=stream,
         )
         if mine and first_file is None:
             first_file = out / mine[-1].path
     print(
-        f"{len(results)} domain(s), {total_fetched} captures fetched, "
-        f"{total_versions} versions in {out / 'corpus'} (index: {out / INDEX_NAME})",
+        f"{_count(len(results), 'domain')}, {_count(total_fetched, 'capture')} fetched, "
+        f"{_count(total_versions, 'version')} in {out / 'corpus'} (index: {out / INDEX_NAME})",
         file=stream,
     )
     if first_file is not None:
         print(f"open: {first_file}", file=stream)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def report_failures(results: list[DomainResult]) -> int:
