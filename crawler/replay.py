@@ -71,14 +71,10 @@ def read_replay(
     if seconds_between(served_ts, asked_timestamp) > window_seconds:
         return Dropped("outside_window")
     if status in REDIRECTS and location:
-        target = archive.parse_replay(urljoin(response_url, location))
-        if target is None:
-            # IA rewrites captured Locations into the archive; one that points at the live
-            # web is never requested.
-            return Dropped("redirect_off_archive")
+        target = _redirect_target(archive, response_url, location, domain)
+        if isinstance(target, Dropped):
+            return target
         ts, url = target
-        if not host_in_domain(urlsplit(url).hostname or "", domain):
-            return Dropped("moved_off_domain")
         return Follow(archive.replay_url(ts, url), ts, url, moved=True)
     if status != 200:
         return Dropped(f"captured_http_{status}")
@@ -87,6 +83,20 @@ def read_replay(
     where = archive.parse_replay(urljoin(response_url, headers.get("content-location", "")))
     url = where[1] if where else (archive.parse_replay(response_url) or ("", ""))[1]
     return Served(served_ts, url)
+
+
+def _redirect_target(
+    archive: Archive, response_url: str, location: str, domain: str
+) -> tuple[str, str] | Dropped:
+    """(timestamp, URL) a redirect leads to, or why it is not followed."""
+    target = archive.parse_replay(urljoin(response_url, location))
+    if target is None:
+        # IA rewrites captured Locations into the archive; one that points at the live web
+        # is never requested.
+        return Dropped("redirect_off_archive")
+    if not host_in_domain(urlsplit(target[1]).hostname or "", domain):
+        return Dropped("moved_off_domain")
+    return target
 
 
 def _archive_answer(
@@ -100,12 +110,10 @@ def _archive_answer(
     window_seconds: float,
 ) -> ReplayOutcome:
     if status in REDIRECTS and location:
-        target = archive.parse_replay(urljoin(response_url, location))
-        if target is None:
-            return Dropped("redirect_off_archive")
+        target = _redirect_target(archive, response_url, location, domain)
+        if isinstance(target, Dropped):
+            return target
         ts, url = target
-        if not host_in_domain(urlsplit(url).hostname or "", domain):
-            return Dropped("moved_off_domain")
         if seconds_between(ts, asked_timestamp) > window_seconds:
             return Dropped("outside_window")
         asked = archive.parse_replay(response_url)

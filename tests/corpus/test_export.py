@@ -11,28 +11,20 @@ from pathlib import Path
 import pytest
 
 from corpus.export import ExportError, card_path, export, write_jsonl
-from corpus.models import ROLE_POLICY, Document, Processed, RawCapture
+from corpus.models import Document, Processed, RawCapture
 from corpus.rawstore import RawWriter, read_raw, warc_files
 from corpus.store import EXPORT_FIELDS, SCHEMA_VERSION, Store, StoreError
 from corpus.summary import format_summary, summarise
 from corpus.timeline import plot_corpus, plot_domain, year_figures
+from tests.corpus.builders import policy_capture
 
-ARCHIVE = "http://127.0.0.1:1/web"
 CONTRACT = {"domain", "kind", "lang", "version", "first_seen", "last_seen", "snapshots", "url"}
 CONTRACT |= {"archive_url", "sha256", "path", "text"}
 
 
 def capture(domain: str, ts: str, digest: str, body: bytes | None = b"<html></html>") -> RawCapture:
-    url = f"https://www.{domain}/privacy?x=1"
-    return RawCapture(
-        domain=domain,
-        kind="privacy",
-        role=ROLE_POLICY,
-        url=url,
-        timestamp=ts,
-        archive_url=f"{ARCHIVE}/{ts}id_/{url}",
-        digest=digest,
-        body=body,
+    return policy_capture(
+        ts, digest, domain=domain, url=f"https://www.{domain}/privacy?x=1", body=body
     )
 
 

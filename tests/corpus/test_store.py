@@ -5,26 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from corpus.models import ROLE_POLICY, Document, Processed, RawCapture
+from corpus.models import Document, Processed, RawCapture
 from corpus.rawstore import RawWriter, read_raw, warc_files
 from corpus.store import Store, StoreError
-
-ARCHIVE = "http://127.0.0.1:1/web"
+from tests.corpus.builders import ARCHIVE, HTML, policy_capture
 
 
 def capture(ts: str, digest: str, body: bytes | None = b"<html></html>") -> RawCapture:
-    url = "https://www.a.com/privacy"
-    return RawCapture(
-        domain="a.com",
-        kind="privacy",
-        role=ROLE_POLICY,
-        url=url,
-        timestamp=ts,
-        archive_url=f"{ARCHIVE}/{ts}id_/{url}",
-        digest=digest,
-        headers=(("Content-Type", "text/html; charset=utf-8"),),
-        body=body,
-    )
+    return policy_capture(ts, digest, body=body, headers=HTML)
 
 
 def doc(text: str) -> Processed:

@@ -8,10 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corpus.diff import measure_change, render_diff, word_diff
-from corpus.models import ROLE_POLICY, Document, Processed, RawCapture, TrackCapture
+from corpus.models import Document, Processed, RawCapture, TrackCapture
 from corpus.normalise import comparison_form, comparison_key, strip_tracking
 from corpus.store import Store
 from corpus.versioning import build_runs
+from tests.corpus.builders import policy_capture
 
 
 def cap(ts: str, sha: str, url: str = "http://a.com/privacy") -> TrackCapture:
@@ -126,7 +127,6 @@ def test_word_diff_marks_only_what_changed() -> None:
 
 # -- the store: order independence, reverts, flips ---------------------------------------
 
-ARCHIVE = "http://127.0.0.1:1/web"
 TEXTS = {
     "A": "# Privacy\n\nVersion A of the policy.\n\n© 2015 Acme",
     "A2": "# Privacy\n\nVersion A of the policy.\n\n© 2016 Acme",  # A with a new copyright year
@@ -136,16 +136,7 @@ TEXTS = {
 
 
 def raw(ts: str, digest: str, url: str = "https://www.a.com/privacy") -> RawCapture:
-    return RawCapture(
-        domain="a.com",
-        kind="privacy",
-        role=ROLE_POLICY,
-        url=url,
-        timestamp=ts,
-        archive_url=f"{ARCHIVE}/{ts}id_/{url}",
-        digest=digest,
-        body=b"<html></html>",
-    )
+    return policy_capture(ts, digest, url=url)
 
 
 def result(name: str) -> Processed:
