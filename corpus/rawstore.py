@@ -16,7 +16,7 @@ from warcio.warcwriter import WARCWriter
 
 from corpus.models import RawCapture
 from corpus.render import safe_segment
-from crawler.wayback import parse_timestamp
+from webarchive.wayback import parse_timestamp
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from corpus.producer import producer_info
 from corpus.render import render_version, version_path
 from corpus.staging import recover
 from corpus.versioning import build_versions
-from crawler.wayback import iso_date
+from webarchive.wayback import iso_date
 
 log = logging.getLogger(__name__)
 

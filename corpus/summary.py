@@ -8,7 +8,7 @@ from typing import Any
 
 from corpus.models import ROLE_POLICY
 from corpus.store import Store
-from crawler.wayback import iso_date
+from webarchive.wayback import iso_date
 
 
 @dataclass(frozen=True, slots=True)

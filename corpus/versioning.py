@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from corpus.diff import Change
 from corpus.models import TrackCapture, Version
 from corpus.render import version_path
-from crawler.wayback import citation_url, iso_date
+from webarchive.wayback import citation_url, iso_date
 
 # A track that returns to an earlier text this many times is flagged: A/B tests, two CDN
 # variants or a broken deploy, rather than the site changing its policy back and forth.

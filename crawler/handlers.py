@@ -30,7 +30,7 @@ from crawler.politeness import (
     GateSettings,
     gate_for,
 )
-from crawler.wayback import Archive
+from webarchive.wayback import Archive
 
 log = logging.getLogger(__name__)
 

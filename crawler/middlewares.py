@@ -11,7 +11,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.wayback import Archive
+from webarchive.wayback import Archive
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from crawler.discovery import canonical_url, host_in_domain
-from crawler.wayback import Archive, seconds_between, timestamp_from_http_date
+from webarchive.wayback import Archive, seconds_between, timestamp_from_http_date
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Words of the archive's own pages for excluded or blocked sites (IA answers them 200).

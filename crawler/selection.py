@@ -20,8 +20,8 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from crawler.cdx import CdxRecord
-from crawler.wayback import parse_timestamp
+from webarchive.cdx import CdxRecord
+from webarchive.wayback import parse_timestamp
 
 STRATEGIES = ("changes", "all", "interval")
 

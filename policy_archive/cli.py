@@ -171,7 +171,7 @@ def _check_out(out: Path) -> None:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     from crawler.discovery import DomainError, normalise_domain
-    from crawler.wayback import Archive, ArchiveUrlError
+    from webarchive.wayback import Archive, ArchiveUrlError
 
     try:
         domains = list(dict.fromkeys(normalise_domain(d) for d in args.domains))
@@ -227,7 +227,7 @@ def read_domain_list(path: Path) -> list[str]:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from crawler.wayback import Archive, ArchiveUrlError
+    from webarchive.wayback import Archive, ArchiveUrlError
 
     domains = read_domain_list(args.domains_file)
     try:

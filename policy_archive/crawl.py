@@ -56,7 +56,7 @@ def run_crawl(
 
     from crawler.politeness import reset_gates
     from crawler.spiders.history import DomainHistorySpider
-    from crawler.wayback import Archive
+    from webarchive.wayback import Archive
 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")

@@ -20,7 +20,7 @@ from twisted.python.failure import Failure
 from corpus.models import ROLE_DISCOVERY, ROLE_POLICY, RawCapture
 from corpus.process import process_capture
 from corpus.store import INDEX_NAME, Store
-from crawler.cdx import CdxError, CdxQuery, CdxRecord, parse_cdx, unique
+from webarchive.cdx import CdxError, CdxQuery, CdxRecord, parse_cdx, unique
 from crawler.discovery import (
     KINDS,
     canonical_url,
@@ -34,7 +34,7 @@ from crawler.items import CaptureItem
 from crawler.politeness import ArchiveUnavailable
 from crawler.replay import Dropped, Follow, Served, read_replay
 from crawler.selection import STRATEGIES, Plan, Signature, make_plan, parse_duration
-from crawler.wayback import Archive
+from webarchive.wayback import Archive
 
 log = logging.getLogger(__name__)
 

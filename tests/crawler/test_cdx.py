@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crawler.cdx import CdxFormatError, CdxQuery, CdxQueryError, CdxRecord, parse_cdx, unique
+from webarchive.cdx import CdxFormatError, CdxQuery, CdxQueryError, CdxRecord, parse_cdx, unique
 from tests.reference import IA_RECORDED, cassette_exchanges, require
 
 ROW = (

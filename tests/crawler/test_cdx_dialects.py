@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crawler.cdx import (
+from webarchive.cdx import (
     CDX_FIELDS,
     CdxFormatError,
     CdxQuery,
@@ -19,7 +19,7 @@ from crawler.cdx import (
     unique,
 )
 from crawler.spiders.history import LISTING_FILTERS
-from crawler.wayback import DIALECT_PYWB, Archive, ArchiveUrlError
+from webarchive.wayback import DIALECT_PYWB, Archive, ArchiveUrlError
 
 # what pywb 2.10 answers (recorded from `wayback` over the demo WARC files)
 PYWB_JSON = b"""\

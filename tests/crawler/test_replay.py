@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.replay import Dropped, Follow, Served, read_replay
-from crawler.wayback import Archive
+from webarchive.wayback import Archive
 from tests.reference import IA_RECORDED, cassette_exchanges, require
 
 IA = Archive.parse("https://web.archive.org")

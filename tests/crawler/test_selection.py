@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.cdx import CdxRecord
+from webarchive.cdx import CdxRecord
 from crawler.selection import (
     ChangePlan,
     DurationError,

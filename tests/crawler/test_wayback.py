@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.wayback import (
+from webarchive.wayback import (
     Archive,
     ArchiveUrlError,
     citation_url,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from waybackpy.cdx_utils import check_collapses, check_filters, check_match_type, full_url
 from waybackpy.exceptions import WaybackError
 
-from crawler.wayback import DIALECT_IA, DIALECT_PYWB, normalise_timestamp
+from webarchive.wayback import DIALECT_IA, DIALECT_PYWB, normalise_timestamp
 
 CDX_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
 REVISIT_MIME = "warc/revisit"
