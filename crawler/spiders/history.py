@@ -20,7 +20,6 @@ from twisted.python.failure import Failure
 from corpus.models import ROLE_DISCOVERY, ROLE_POLICY, RawCapture
 from corpus.process import process_capture
 from corpus.store import INDEX_NAME, Store
-from webarchive.cdx import CdxError, CdxQuery, CdxRecord, parse_cdx, unique
 from crawler.discovery import (
     KINDS,
     canonical_url,
@@ -34,6 +33,7 @@ from crawler.items import CaptureItem
 from crawler.politeness import ArchiveUnavailable
 from crawler.replay import Dropped, Follow, Served, read_replay
 from crawler.selection import STRATEGIES, Plan, Signature, make_plan, parse_duration
+from webarchive.cdx import CdxError, CdxQuery, CdxRecord, parse_cdx, unique
 from webarchive.wayback import Archive
 
 log = logging.getLogger(__name__)

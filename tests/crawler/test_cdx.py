@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from webarchive.cdx import CdxFormatError, CdxQuery, CdxQueryError, CdxRecord, parse_cdx, unique
 from tests.reference import IA_RECORDED, cassette_exchanges, require
+from webarchive.cdx import CdxFormatError, CdxQuery, CdxQueryError, CdxRecord, parse_cdx, unique
 
 ROW = (
     "com,example)/privacy 20190624190612 https://www.example.com/privacy text/html 200 ABCDEF 1234"

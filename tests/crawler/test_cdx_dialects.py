@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crawler.spiders.history import LISTING_FILTERS
 from webarchive.cdx import (
     CDX_FIELDS,
     CdxFormatError,
@@ -18,7 +19,6 @@ from webarchive.cdx import (
     resolve_revisits,
     unique,
 )
-from crawler.spiders.history import LISTING_FILTERS
 from webarchive.wayback import DIALECT_PYWB, Archive, ArchiveUrlError
 
 # what pywb 2.10 answers (recorded from `wayback` over the demo WARC files)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.replay import Dropped, Follow, Served, read_replay
-from webarchive.wayback import Archive
 from tests.reference import IA_RECORDED, cassette_exchanges, require
+from webarchive.wayback import Archive
 
 IA = Archive.parse("https://web.archive.org")
 DAY = 86400.0

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from webarchive.cdx import CdxRecord
 from crawler.selection import (
     ChangePlan,
     DurationError,
@@ -19,6 +18,7 @@ from crawler.selection import (
     make_plan,
     parse_duration,
 )
+from webarchive.cdx import CdxRecord
 
 YEAR = timedelta(days=365)
 
