@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import IO
@@ -123,12 +125,27 @@ class RawWriter:
             self._files[domain] = (handle, WARCWriter(handle, gzip=True, warc_version="1.1"))
         return self._files[domain]
 
+    def close_domain(self, domain: str) -> None:
+        entry = self._files.pop(domain, None)
+        if entry is not None:
+            handle = entry[0]
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
+
     def close(self) -> None:
         for handle, _ in self._files.values():
             handle.flush()
             os.fsync(handle.fileno())
             handle.close()
         self._files.clear()
+
+
+def new_run_id(worker: str = "") -> str:
+    """A run's name in raw file names: UTC start time, then the worker's name (a shared
+    crawl's workers write side by side) or a random tag."""
+    tag = safe_segment(worker) if worker else secrets.token_hex(3)
+    return datetime.now(UTC).strftime("%Y%m%d%H%M%S") + f"-{tag}"
 
 
 def _file_name(run_id: str, sequence: int) -> str:

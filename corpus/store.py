@@ -27,6 +27,7 @@ from webarchive.wayback import iso_date
 log = logging.getLogger(__name__)
 
 INDEX_NAME = "index.sqlite"
+_IN_CHUNK = 500  # parameters per IN (...) query: well under SQLite's limit
 SCHEMA_VERSION = 2
 
 # The current schema; older indexes reach it through _MIGRATIONS.
@@ -262,6 +263,33 @@ class Store:
             )
         }
 
+    def signatures_of(
+        self, kind: str, digests: Iterable[str]
+    ) -> dict[str, tuple[str | None, tuple[tuple[str, str], ...]]]:
+        """`payload_signatures` for the given digests only: a crawl asks for one
+        domain's, so its memory does not grow with the corpus."""
+        wanted = sorted(set(digests))
+        documents: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        reasons: dict[str, str | None] = {}
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[start : start + _IN_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            for digest, lang, text_sha in self.db.execute(
+                "SELECT digest, lang, text_sha FROM payload_documents "
+                f"WHERE kind=? AND digest IN ({marks})",
+                (kind, *chunk),
+            ):
+                documents[digest].append((lang, text_sha))
+            for digest, reason in self.db.execute(
+                f"SELECT digest, drop_reason FROM payloads WHERE kind=? AND digest IN ({marks})",
+                (kind, *chunk),
+            ):
+                reasons[digest] = reason
+        return {
+            digest: (reason, tuple(sorted(documents.get(digest, ()))))
+            for digest, reason in reasons.items()
+        }
+
     def capture_digests(self, domain: str, kind: str) -> dict[tuple[str, str], str]:
         """(url, timestamp) -> payload digest of the captures the corpus has."""
         rows = self.db.execute(
@@ -426,6 +454,14 @@ class Store:
                 if stale not in wanted:
                     stale.unlink()
                     log.info("removed stale version file %s", stale)
+
+    def version_counts(self, domain: str, kind: str) -> dict[str, int]:
+        """Versions of (domain, kind) per language."""
+        rows = self.db.execute(
+            "SELECT lang, COUNT(*) FROM versions WHERE domain=? AND kind=? GROUP BY lang",
+            (domain, kind),
+        )
+        return {lang: n for lang, n in rows}
 
     def text(self, sha256: str) -> str:
         row = self.db.execute("SELECT text FROM texts WHERE sha256=?", (sha256,)).fetchone()

@@ -15,7 +15,7 @@ from typing import Any
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DownloadConnectionRefusedError
+from scrapy.exceptions import DownloadConnectionRefusedError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import error as net_error
@@ -135,8 +135,13 @@ class ArchiveDownloadHandler(HTTP11DownloadHandler):
     async def _wait(self, kind: str) -> None:
         from twisted.internet import reactor
 
+        slice_seconds = self.crawler.settings.getfloat("WAYBACK_WAIT_SLICE")
         while True:
+            if not self.crawler.crawling:
+                raise IgnoreRequest("the crawl is stopping")
             delay = self.gate.delay(kind, time.monotonic())
             if delay <= 0:
                 return
-            await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))
+            await maybe_deferred_to_future(
+                deferLater(reactor, min(delay, slice_seconds), lambda: None)
+            )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from corpus.models import Processed, RawCapture
 
@@ -15,3 +16,15 @@ class CaptureItem:
     # the URL asked for when the archive served this capture through a captured redirect
     # (the policy had moved from there)
     moved_from: str | None = None
+
+
+@dataclass(slots=True)
+class DomainDoneItem:
+    """A domain's crawl is over: the pipelines finish its files and versions, then the
+    frontier records its state. Comes after every capture item of the domain."""
+
+    domain: str
+    kind: str
+    state: str  # "done" or "failed"
+    reason: str | None
+    counts: Counter[str] = field(default_factory=Counter)

@@ -188,3 +188,8 @@ def gate_for(host: str, settings: GateSettings) -> ArchiveGate:
 def reset_gates() -> None:
     """Forget every host's state (a new run in the same process starts fresh)."""
     _GATES.clear()
+
+
+def current_gate(host: str) -> ArchiveGate | None:
+    """The gate of `host` in this process, if a request has been sent to it (progress)."""
+    return _GATES.get(host)

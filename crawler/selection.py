@@ -82,14 +82,18 @@ class Plan:
 
     # -- what the spider tells the plan -------------------------------------------------
 
-    def know_stored(self, index: int, signature: Signature | None) -> None:
-        """A capture the corpus already has: never fetched or recorded again."""
+    def know_stored(
+        self, index: int, signature: Signature | None, holder: Holder | None = None
+    ) -> None:
+        """A capture the corpus already has: never fetched or recorded again. `holder`:
+        the capture whose bytes it showed, which captures inferred from it refer to (as
+        they would have in the run that stored it)."""
         slot = self.slots[index]
         slot.stored = True
         if signature is None:
             slot.gone = True
         else:
-            slot.signature = signature
+            slot.signature, slot.holder = signature, holder
 
     def learn(self, index: int, signature: Signature | None, holder: Holder | None) -> None:
         """What fetching slot `index` showed; None: it could not be fetched or showed no
@@ -184,8 +188,10 @@ class IntervalPlan(Plan):
                 slot.chosen = True
                 covered.add(self.period[i])
 
-    def know_stored(self, index: int, signature: Signature | None) -> None:
-        super().know_stored(index, signature)
+    def know_stored(
+        self, index: int, signature: Signature | None, holder: Holder | None = None
+    ) -> None:
+        super().know_stored(index, signature, holder)
         self._choose()
 
     def learn(self, index: int, signature: Signature | None, holder: Holder | None) -> None:

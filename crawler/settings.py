@@ -12,6 +12,7 @@ USER_AGENT = f"policy-archive/{__version__} (+{PROJECT_URL})"
 ROBOTSTXT_OBEY = False  # we only ever talk to the archive, never to the archived sites
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no control port: a crawl is steered by signals and its frontier
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
@@ -74,6 +75,18 @@ ITEM_PIPELINES = {
     "pipelines.raw.RawStorePipeline": 100,
     "pipelines.text.ExtractionPipeline": 200,
     "pipelines.versions.VersioningPipeline": 300,
+    "pipelines.frontier.FrontierPipeline": 400,
 }
 
+# Domains crawled at once. Each domain spends most of its time waiting on its own
+# sequential steps (listing, then homepages, then bisection rounds), so a few dozen keep
+# the archive's budget or the CPU busy; memory is bounded by this number, not by the
+# length of the domain list.
+CRAWL_DOMAINS_IN_FLIGHT = 32
+# A pause (429 back-off, budget wait) is slept in slices this long, so that a stop
+# (Ctrl-C, SIGTERM) is not held up by a long pause.
+WAYBACK_WAIT_SLICE = 1.0
+
 POLICY_ARCHIVE_OUT = "data"
+POLICY_ARCHIVE_RUN_ID = None  # None: a fresh one per run (corpus.rawstore.new_run_id)
+POLICY_ARCHIVE_COMMAND = None  # the command line, for the run log in the index

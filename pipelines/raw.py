@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy.crawler import Crawler
 
-from corpus.rawstore import RawWriter
-from crawler.items import CaptureItem
+from corpus.rawstore import RawWriter, new_run_id
+from crawler.items import CaptureItem, DomainDoneItem
 
 
 class RawStorePipeline:
@@ -17,11 +16,15 @@ class RawStorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RawStorePipeline:
-        run_id = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + f"-{id(crawler) % 100000:05d}"
+        run_id = crawler.settings.get("POLICY_ARCHIVE_RUN_ID") or new_run_id()
         return cls(Path(crawler.settings.get("POLICY_ARCHIVE_OUT")), run_id)
 
-    def process_item(self, item: CaptureItem) -> CaptureItem:
-        self.writer.write(item.capture)
+    def process_item(self, item: object) -> object:
+        if isinstance(item, CaptureItem):
+            self.writer.write(item.capture)
+        elif isinstance(item, DomainDoneItem):
+            # bounded open files: a domain's file is closed when the domain is done
+            self.writer.close_domain(item.domain)
         return item
 
     def close_spider(self) -> None:

@@ -23,15 +23,17 @@ class ExtractionPipeline:
         assert crawler.stats is not None
         return cls(crawler.stats)
 
-    def process_item(self, item: CaptureItem) -> CaptureItem:
+    def process_item(self, item: object) -> object:
+        if not isinstance(item, CaptureItem):
+            return item
         capture = item.capture
         if capture.role != ROLE_POLICY or capture.body is None:
             return item
-        if item.processed is None:  # the spider has usually done it, to compare captures
+        if item.processed is None:  # the spider has usually done it (and counted drops)
             item.processed = process_capture(capture)
-        if item.processed.drop_reason:
-            self.stats.inc_value(f"policy/dropped/{item.processed.drop_reason}")
-            log.info("not a policy: %s (%s)", capture.archive_url, item.processed.drop_reason)
-        else:
+            if item.processed.drop_reason:
+                self.stats.inc_value(f"policy/dropped/{item.processed.drop_reason}")
+                log.info("not a policy: %s (%s)", capture.archive_url, item.processed.drop_reason)
+        if not item.processed.drop_reason:
             self.stats.inc_value("policy/documents", len(item.processed.documents))
         return item

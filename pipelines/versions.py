@@ -1,52 +1,64 @@
-"""VersioningPipeline: record captures in the index; at the end, refresh the timelines."""
+"""VersioningPipeline: record captures in the index; a finished domain's timelines are
+refreshed (its version files written) before the frontier hears it is done."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from corpus.models import ROLE_POLICY
 from corpus.store import Store
-from crawler.items import CaptureItem
+from crawler.items import CaptureItem, DomainDoneItem
 
 
 class VersioningPipeline:
-    def __init__(self, out: Path, stats: StatsCollector) -> None:
-        self.out = out
+    def __init__(self, crawler: Crawler, stats: StatsCollector) -> None:
+        self.crawler = crawler
         self.stats = stats
-        self.store: Store | None = None  # opened on the first item: a failed run writes nothing
         self.touched: set[tuple[str, str]] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> VersioningPipeline:
         assert crawler.stats is not None
-        return cls(Path(crawler.settings.get("POLICY_ARCHIVE_OUT")), crawler.stats)
+        return cls(crawler, crawler.stats)
 
-    def process_item(self, item: CaptureItem) -> CaptureItem:
+    def _store(self) -> Store:
+        # the spider's connection: one writer of the index per process
+        store: Store = self.crawler.spider.corpus()  # type: ignore[union-attr]
+        return store
+
+    def process_item(self, item: object) -> object:
+        if isinstance(item, DomainDoneItem):
+            if (item.domain, item.kind) in self.touched:
+                self.touched.discard((item.domain, item.kind))
+                versions = self._store().refresh_versions(item.domain, item.kind)
+                self.stats.inc_value("policy/versions_refreshed", len(versions))
+            if getattr(self.crawler.spider, "store", None) is not None:
+                by_lang = self._store().version_counts(item.domain, item.kind)
+                item.counts["policy/versions"] = sum(by_lang.values())
+                for lang in by_lang:
+                    item.counts[f"lang/{lang}"] = 1
+            return item
+        if not isinstance(item, CaptureItem):
+            return item
         capture = item.capture
         if capture.role != ROLE_POLICY:
             return item
-        if self.store is None:
-            self.store = Store.open(self.out)
-        self.store.add_capture(capture, item.processed)
+        self._store().add_capture(capture, item.processed)
         self.touched.add((capture.domain, capture.kind))
         return item
 
     def close_spider(self) -> None:
-        if self.store is None:
+        spider = self.crawler.spider
+        if spider is None or getattr(spider, "store", None) is None:
             return
-        versions = 0
-        for domain, kind in sorted(self.touched):
-            versions += len(self.store.refresh_versions(domain, kind))
-        self.stats.set_value("policy/versions", versions)
-        # The run is logged with the libraries and settings that produced what it wrote.
+        store = self._store()
+        # Domains left unfinished keep what they stored, marked for re-versioning
+        # (`pending` in the index); the next run completes them.
         stats = self.stats.get_stats()
         started = stats.get("start_time")
-        self.store.record_run(
+        store.record_run(
             started.isoformat(timespec="seconds") if started else "",
-            "fetch " + " ".join(sorted({f"{d}:{k}" for d, k in self.touched})),
-            {k: v for k, v in stats.items() if k.startswith(("policy/", "wayback/"))},
+            str(self.crawler.settings.get("POLICY_ARCHIVE_COMMAND") or "crawl"),
+            {k: v for k, v in stats.items() if k.startswith(("policy/", "wayback/", "crawl/"))},
         )
-        self.store.close()

@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_corpus_commands(sub)
 
+    runs = sub.add_parser("runs", help="list the crawl runs of a data directory")
+    runs.add_argument("--out", default="data", type=Path, help="data directory (default: data)")
+    runs.add_argument("--json", action="store_true", help="the reports as JSON")
+
     demo = sub.add_parser("demo", help="run the whole pipeline on the bundled demo archive")
     common(demo)
     demo.set_defaults(out=Path("demo-data"))
@@ -103,6 +107,12 @@ def fetch_options(p: argparse.ArgumentParser) -> None:
         help="replay fetches a minute (default 60 remote, unlimited on loopback; 0: unlimited)",
     )
     p.add_argument(
+        "--in-flight",
+        type=int,
+        metavar="N",
+        help="domains crawled at once (default 32)",
+    )
+    p.add_argument(
         "--backoff",
         type=float,
         metavar="SECONDS",
@@ -122,6 +132,9 @@ def fetch_settings(args: argparse.Namespace) -> Any:
                 parse_duration(value)
             except DurationError as exc:
                 raise UserError(f"--{name.replace('_', '-')}: {exc}") from exc
+    in_flight = getattr(args, "in_flight", None)
+    if in_flight is not None and in_flight < 1:
+        raise UserError(f"--in-flight must be 1 or more, not {in_flight}")
     for name in ("window", "cdx_per_minute", "replay_per_minute", "backoff"):
         value = getattr(args, name, None)
         if value is not None and not value >= 0:
@@ -134,6 +147,7 @@ def fetch_settings(args: argparse.Namespace) -> Any:
         cdx_per_minute=getattr(args, "cdx_per_minute", None),
         replay_per_minute=getattr(args, "replay_per_minute", None),
         backoff=getattr(args, "backoff", None),
+        in_flight=getattr(args, "in_flight", None),
     )
 
 
@@ -146,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_fetch(args)
         if args.command == "crawl":
             return cmd_crawl(args)
+        if args.command == "runs":
+            return cmd_runs(args)
         if args.command in CORPUS_COMMANDS:
             return CORPUS_COMMANDS[args.command](args)
         if args.command == "demo":
@@ -171,6 +187,7 @@ def _check_out(out: Path) -> None:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     from crawler.discovery import DomainError, normalise_domain
+    from crawler.frontier import SqliteFrontier
     from webarchive.wayback import Archive, ArchiveUrlError
 
     try:
@@ -179,63 +196,238 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     except (DomainError, ArchiveUrlError) as exc:
         raise UserError(str(exc)) from exc
     _check_out(args.out)
-    return _crawl_locked(domains, archive.spec, args)
-
-
-def _crawl_locked(domains: list[str], archive: str, args: argparse.Namespace) -> int:
-    """Crawl under the data directory's lock; print the summary and failures."""
-    from corpus.lock import DataDirLock, LockedError
-    from policy_archive.crawl import print_summary, report_failures, run_crawl
-
     options = fetch_settings(args)
+    frontier = SqliteFrontier()  # a one-off fetch: its domains are on the command line
+    frontier.add(domains)
+    return _locked(args.out, lambda: _crawl(frontier, archive.spec, args, options, "fetch"))
+
+
+def _locked(out: Path, work: Callable[[], int]) -> int:
+    from corpus.lock import DataDirLock, LockedError
+
     try:
-        with DataDirLock(args.out):
-            results = run_crawl(
-                domains, archive, args.out, args.kind, args.url, args.verbose, options
-            )
+        with DataDirLock(out):
+            return work()
     except LockedError as exc:
         print(f"policy-archive: {exc}; not starting", file=sys.stderr)
         return 3
-    if not all(r.fatal for r in results):
-        print_summary(results, archive, args.out, sys.stdout)
-    return report_failures(results)
 
 
-def read_domain_list(path: Path) -> list[str]:
-    """Domains of a list file (one a line, `#` comments); every bad line is reported."""
-    from crawler.discovery import DomainError, normalise_domain
+def _crawl(
+    frontier: Any,
+    archive: str,
+    args: argparse.Namespace,
+    options: Any,
+    command: str,
+    invalid: list[tuple[int, str]] | None = None,
+    write_report: bool = False,
+) -> int:
+    """Crawl what `frontier` holds; summary on stdout, problems on stderr, a run report."""
+    from corpus.rawstore import new_run_id
+    from policy_archive.crawl import (
+        EXIT_FAILED,
+        close_report,
+        exit_status,
+        print_summary,
+        report_problems,
+        run_crawl,
+    )
+    from policy_archive.runs import RunReport
 
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read the domain list {path}: {exc}") from exc
-    domains: list[str] = []
-    bad: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        entry = line.split("#", 1)[0].strip()
-        if not entry:
-            continue
+    report = RunReport(
+        run_id=new_run_id(getattr(args, "worker", None) or ""),
+        command=" ".join(["policy-archive", *sys.argv[1:]]) if command != "demo" else "demo",
+        options=_option_dict(options),
+        archive=archive,
+    )
+    report.invalid_lines = [{"line": n, "text": t} for n, t in (invalid or [])][:1000]
+    if write_report:
+        report.write(args.out)
+    outcome = run_crawl(
+        frontier, archive, args.out, args.kind, args.url, args.verbose, options, report
+    )
+    counts = frontier.counts()
+    status = exit_status(outcome, counts)
+    if status == 0 and invalid:
+        status = EXIT_FAILED
+    close_report(report, outcome, frontier, status)
+    from corpus.store import INDEX_NAME
+
+    wrote = write_report or (args.out / INDEX_NAME).exists()
+    path = report.write(args.out) if wrote else None
+    if counts.get("done", 0) or not (counts.get("failed") or outcome.stop_reason):
+        print_summary(frontier, outcome, archive, args.out, sys.stdout)
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr)
+
+    report_problems(frontier, outcome, status, say)
+    if invalid:
+        say(
+            f"policy-archive: warning: {_plural(len(invalid), 'line')} of the domain list "
+            "skipped (not domain names; listed above and in the run report)"
+        )
+    if path is not None and command != "demo":
+        print(f"run report: {path}", file=sys.stderr)
+    frontier.close()
+    return status
+
+
+def _option_dict(options: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {k: v for k, v in asdict(options).items() if v is not None}
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+# A domain list is read as a stream: a line longer than any domain name with a comment
+# is not one, and a "list" larger than this (ten million domains and more) is a mistake
+# (`crawl /dev/zero`) rather than a crawl anyone can finish.
+LIST_MAX_BYTES = 512 * 1024 * 1024
+LIST_MAX_LINE = 4096
+LIST_MAX_REPORTED = 20  # invalid lines printed one by one; the rest are counted
+
+
+class DomainList:
+    """The valid domains of a list file, streamed; invalid lines are collected with their
+    numbers (one a line, `#` comments, blank lines ignored)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.invalid: list[tuple[int, str]] = []
+        self.valid = 0
         try:
-            domains.append(normalise_domain(entry))
-        except DomainError:
-            bad.append(f"line {number}: {entry!r}")
-    if bad:
-        raise UserError(f"{path} has lines that are not domain names: {'; '.join(bad)}")
-    if not domains:
-        raise UserError(f"{path} lists no domains")
-    return list(dict.fromkeys(domains))
+            self.handle = open(path, "rb")  # noqa: SIM115  (closed by domains())
+        except OSError as exc:
+            raise UserError(f"cannot read the domain list {path}: {exc.strerror or exc}") from exc
+        if path.is_dir():
+            self.handle.close()
+            raise UserError(f"cannot read the domain list {path}: it is a directory")
+
+    def domains(self) -> Iterator[str]:
+        from crawler.discovery import DomainError, normalise_domain
+
+        read = 0
+        try:
+            for number, raw in enumerate(self._lines(), start=1):
+                read += len(raw)
+                if read > LIST_MAX_BYTES:
+                    raise UserError(
+                        f"the domain list {self.path} is larger than {LIST_MAX_BYTES // 2**20} MiB; "
+                        "split it"
+                    )
+                if raw is _TOO_LONG:
+                    self.invalid.append((number, f"(a line over {LIST_MAX_LINE} bytes)"))
+                    continue
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    self.invalid.append((number, "(not UTF-8 text)"))
+                    continue
+                entry = line.split("#", 1)[0].strip()
+                if not entry:
+                    continue
+                try:
+                    domain = normalise_domain(entry)
+                except DomainError:
+                    self.invalid.append((number, entry))
+                    continue
+                self.valid += 1
+                yield domain
+        finally:
+            self.handle.close()
+
+    def _lines(self) -> Iterator[bytes]:
+        while True:
+            line = self.handle.readline(LIST_MAX_LINE + 1)
+            if not line:
+                return
+            if len(line) > LIST_MAX_LINE and not line.endswith(b"\n"):
+                skipped = len(line)
+                # skip the rest of the overlong line, within the size limit
+                while line and not line.endswith(b"\n"):
+                    line = self.handle.readline(LIST_MAX_LINE + 1)
+                    skipped += len(line)
+                    if skipped > LIST_MAX_BYTES:
+                        raise UserError(
+                            f"the domain list {self.path} holds a line of more than "
+                            f"{LIST_MAX_BYTES // 2**20} MiB: not a domain list"
+                        )
+                yield _TOO_LONG
+                continue
+            yield line
+
+
+_TOO_LONG = b"\0too long\0"
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler.frontier import FrontierError, SqliteFrontier
     from webarchive.wayback import Archive, ArchiveUrlError
 
-    domains = read_domain_list(args.domains_file)
     try:
         archive = Archive.parse(args.archive)
     except ArchiveUrlError as exc:
         raise UserError(str(exc)) from exc
     _check_out(args.out)
-    return _crawl_locked(domains, archive.spec, args)
+    options = fetch_settings(args)
+    listing = DomainList(args.domains_file)
+
+    def work() -> int:
+        try:
+            frontier = SqliteFrontier.in_dir(args.out)
+        except FrontierError as exc:
+            raise UserError(str(exc)) from exc
+        continuing, left = frontier.begin()
+        frontier.add(listing.domains())
+        _report_invalid(listing)
+        if listing.valid == 0 and not continuing:
+            frontier.close()
+            raise UserError(f"{args.domains_file} lists no domains")
+        if continuing:
+            print(
+                f"policy-archive: continuing the unfinished crawl in {args.out}: "
+                f"{_plural(left, 'domain')} left",
+                file=sys.stderr,
+            )
+        return _crawl(
+            frontier, archive.spec, args, options, "crawl", listing.invalid, write_report=True
+        )
+
+    return _locked(args.out, work)
+
+
+def _report_invalid(listing: DomainList) -> None:
+    for number, text in listing.invalid[:LIST_MAX_REPORTED]:
+        print(
+            f"policy-archive: {listing.path}: line {number}: {text!r} is not a domain name; skipped",
+            file=sys.stderr,
+        )
+    more = len(listing.invalid) - LIST_MAX_REPORTED
+    if more > 0:
+        print(f"policy-archive: {listing.path}: {more} more invalid lines skipped", file=sys.stderr)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from corpus.lock import DataDirLock, LockedError
+    from policy_archive.runs import format_reports, read_reports
+
+    if not args.out.is_dir():
+        raise UserError(f"--out {args.out} does not exist")
+    reports = read_reports(args.out)
+    try:
+        with DataDirLock(args.out):
+            locked = False
+    except LockedError:
+        locked = True
+    if args.json:
+        print(json.dumps(reports, indent=2, sort_keys=True))
+    else:
+        print(format_reports(reports, locked))
+    return 0
 
 
 # -- corpus commands: rebuild, export, stats, diff, timeline ---------------------------
@@ -452,19 +644,25 @@ CORPUS_COMMANDS = {
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from crawler.frontier import SqliteFrontier
     from localarchive.server import LocalArchive
     from localarchive.sites import write_demo_archive
-    from policy_archive.crawl import print_summary, report_failures, run_crawl
+    from policy_archive.crawl import FetchOptions
 
     _check_out(args.out)
+    args.kind, args.url = "privacy", []
     with tempfile.TemporaryDirectory(prefix="policy-archive-demo-") as tmp:
         manifest = write_demo_archive(Path(tmp))
         domains = sorted(manifest.versions)
         with LocalArchive(Path(tmp)) as archive:
             print(f"demo archive: {len(domains)} sites served at {archive.url}")
             started = datetime.now(UTC)
-            results = run_crawl(domains, archive.url, args.out, "privacy", [], args.verbose)
+            frontier = SqliteFrontier()
+            frontier.add(domains)
+            status = _locked(
+                args.out,
+                lambda: _crawl(frontier, archive.url, args, FetchOptions(), "demo"),
+            )
             seconds = (datetime.now(UTC) - started).total_seconds()
-    print_summary(results, "the demo archive", args.out, sys.stdout)
     print(f"done in {seconds:.1f} s; export with: policy-archive export --out {args.out}")
-    return report_failures(results)
+    return status

@@ -1,19 +1,29 @@
-"""Running crawls in one Scrapy process and reporting on them."""
+"""Running a crawl: one Scrapy process, one spider, domains from a frontier; signals,
+progress, the run report, the summary and the exit status."""
 
 from __future__ import annotations
 
+import signal
 import sys
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from crawler.frontier import Frontier
+from policy_archive.progress import LiveProgress, LogProgress, RateMeter, Snapshot
+from policy_archive.runs import MAX_LISTED_FAILURES, RunReport, now_iso
 
-@dataclass(frozen=True, slots=True)
-class DomainResult:
-    domain: str
-    kind: str
-    stats: dict[str, Any]
-    fatal: str | None
+# Exit statuses (README: "Exit codes").
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_LOCKED = 3
+EXIT_SIGINT = 130
+EXIT_SIGTERM = 143
+# How often the run report is rewritten while the crawl runs.
+REPORT_EVERY = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +37,7 @@ class FetchOptions:
     cdx_per_minute: float | None = None
     replay_per_minute: float | None = None
     backoff: float | None = None
+    in_flight: int | None = None
 
     def settings(self) -> dict[str, object]:
         names = {
@@ -37,114 +48,312 @@ class FetchOptions:
             "WAYBACK_CDX_PER_MINUTE": self.cdx_per_minute,
             "WAYBACK_REPLAY_PER_MINUTE": self.replay_per_minute,
             "WAYBACK_BACKOFF": self.backoff,
+            "CRAWL_DOMAINS_IN_FLIGHT": self.in_flight,
         }
         return {name: value for name, value in names.items() if value is not None}
 
 
+@dataclass(slots=True)
+class CrawlOutcome:
+    stats: dict[str, Any] = field(default_factory=dict)
+    signal: int | None = None  # the first stop signal received
+    forced: bool = False  # a second signal stopped the crawl at once
+    stop_reason: str | None = None  # the archive became unusable
+    unfinished: list[str] = field(default_factory=list)
+
+
 def run_crawl(
-    domains: list[str],
+    frontier: Frontier,
     archive: str,
     out: Path,
     kind: str,
     urls: list[str],
     verbose: bool,
     options: FetchOptions | None = None,
-) -> list[DomainResult]:
-    """Crawl `domains` in one Scrapy process (one spider each) and report on each."""
+    report: RunReport | None = None,
+    extra_settings: dict[str, object] | None = None,
+) -> CrawlOutcome:
+    """Crawl every domain `frontier` hands out, in one Scrapy process."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
+    from twisted.internet.task import LoopingCall
 
-    from crawler.politeness import reset_gates
-    from crawler.spiders.history import DomainHistorySpider
+    from crawler.politeness import current_gate, reset_gates
+    from crawler.spiders.history import PolicyHistorySpider
     from webarchive.wayback import Archive
 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("WAYBACK_ARCHIVE", archive, priority="cmdline")
     settings.set("POLICY_ARCHIVE_OUT", str(out), priority="cmdline")
-    for name, value in (options or FetchOptions()).settings().items():
+    if report is not None:
+        settings.set("POLICY_ARCHIVE_RUN_ID", report.run_id, priority="cmdline")
+        settings.set("POLICY_ARCHIVE_COMMAND", report.command, priority="cmdline")
+    for name, value in {**(options or FetchOptions()).settings(), **(extra_settings or {})}.items():
         settings.set(name, value, priority="cmdline")
-    # Without -v the summary speaks for the crawl; Scrapy's own lines would only repeat it.
+    # Without -v the progress and the summary speak for the crawl.
     settings.set("LOG_LEVEL", "INFO" if verbose else "CRITICAL", priority="cmdline")
     settings.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
+    parsed = Archive.parse(archive)
     # The pace is set per archive host by the token buckets (crawler.politeness); the
     # concurrency only decides how many round trips overlap.
     concurrency = (
-        "WAYBACK_LOCAL_CONCURRENCY"
-        if Archive.parse(archive).is_loopback
-        else "WAYBACK_REMOTE_CONCURRENCY"
+        "WAYBACK_LOCAL_CONCURRENCY" if parsed.is_loopback else "WAYBACK_REMOTE_CONCURRENCY"
     )
     settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", settings.getint(concurrency))
+    settings.set("CONCURRENT_REQUESTS", max(16, settings.getint(concurrency)))
     reset_gates()
     process = CrawlerProcess(settings)
-    crawlers = []
-    for domain in domains:
-        crawler = process.create_crawler(DomainHistorySpider)
-        process.crawl(crawler, domain=domain, kind=kind, archive=archive, out=str(out), urls=urls)
-        crawlers.append((domain, crawler))
-    process.start()
-    results = []
-    for domain, crawler in crawlers:
-        spider = crawler.spider
+    crawler = process.create_crawler(PolicyHistorySpider)
+    # the crawl's start installs the reactor Scrapy asks for: import it only then
+    process.crawl(crawler, kind=kind, urls=urls, frontier=frontier)
+    from twisted.internet import reactor as twisted_reactor
+
+    reactor: Any = twisted_reactor
+    outcome = CrawlOutcome()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if outcome.signal is None:
+            outcome.signal = signum
+            print(
+                f"policy-archive: {signal.Signals(signum).name}: stopping once the requests in "
+                "flight are answered (what was fetched is kept); press Ctrl-C again to stop at once",
+                file=sys.stderr,
+                flush=True,
+            )
+            reactor.callFromThread(lambda: crawler.stop())
+        else:
+            outcome.forced = True
+            reactor.callFromThread(reactor.stop)
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    display = _display(verbose)
+    meters = (RateMeter(), RateMeter())
+    started = time.monotonic()
+    last_report = [started]
+
+    def tick() -> None:
         stats = crawler.stats.get_stats() if crawler.stats else {}
-        results.append(DomainResult(domain, kind, stats, getattr(spider, "fatal", None)))
-    return results
+        now = time.monotonic()
+        if display is not None:
+            display.update(
+                _snapshot(
+                    stats, frontier, now - started, meters, current_gate(parsed.netloc), outcome
+                )
+            )
+        if report is not None and now - last_report[0] >= REPORT_EVERY:
+            last_report[0] = now
+            report.update_from_stats(stats)
+            report.domains = frontier.counts()
+            report.write(out)
+
+    ticker = LoopingCall(tick)
+    renewer = LoopingCall(frontier.renew)
+    reactor.callWhenRunning(ticker.start, 1.0, now=False)
+    reactor.callWhenRunning(renewer.start, 5.0, now=False)
+    try:
+        process.start(install_signal_handlers=False)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        for loop in (ticker, renewer):
+            if loop.running:
+                loop.stop()
+        if display is not None:
+            display.close()
+    spider: Any = crawler.spider
+    outcome.stats = crawler.stats.get_stats() if crawler.stats else {}
+    if spider is not None:
+        outcome.stop_reason = spider.stop_reason
+        # a forced stop skips the spider's own close: give its domains back here
+        outcome.unfinished = list(spider.active)
+        for domain in spider.active:
+            frontier.release(domain)
+        if spider.store is not None:
+            spider.store.close()
+    return outcome
 
 
-def print_summary(results: list[DomainResult], archive: str, out: Path, stream: TextIO) -> None:
-    from corpus.store import INDEX_NAME, Store
+def _display(verbose: bool) -> LiveProgress | LogProgress | None:
+    if verbose:
+        return None  # the crawl's own log is on the terminal
+    if sys.stderr.isatty():
+        return LiveProgress(sys.stderr)
+    return LogProgress(sys.stderr)
 
-    versions: dict[str, list[Any]] = {}
-    if (out / INDEX_NAME).exists():
-        store = Store.open(out, create=False)
-        try:
-            for row in store.versions():
-                versions.setdefault(row.version.domain, []).append(row.version)
-        finally:
-            store.close()
-    print(f"policy-archive fetch from {archive}", file=stream)
-    total_fetched = total_versions = 0
-    first_file: Path | None = None
-    for result in results:
-        s = result.stats
-        fetched = int(s.get("policy/captures/fetched_policy", 0))
-        listed = int(s.get("policy/captures/listed", 0))
-        dropped = {k.split("/", 2)[2]: v for k, v in s.items() if k.startswith("policy/dropped/")}
-        mine = [v for v in versions.get(result.domain, []) if v.kind == result.kind]
-        langs = sorted({v.lang for v in mine})
-        total_fetched += fetched
-        total_versions += len(mine)
-        status = "FAILED" if result.fatal else "ok"
-        drops = ", ".join(f"{k} {n}" for k, n in sorted(dropped.items())) or "none"
-        print(
-            f"  {result.domain} [{status}]: {listed} policy captures listed, {fetched} fetched, "
-            f"{_count(len(mine), 'version')} ({', '.join(langs) or '-'}); dropped: {drops}",
-            file=stream,
-        )
-        if mine and first_file is None:
-            first_file = out / mine[-1].path
+
+def _snapshot(
+    stats: dict[str, Any],
+    frontier: Frontier,
+    elapsed: float,
+    meters: tuple[RateMeter, RateMeter],
+    gate: Any,
+    outcome: CrawlOutcome,
+) -> Snapshot:
+    counts = frontier.counts()
+    now = time.monotonic()
+
+    def n(key: str) -> int:
+        return int(stats.get(key, 0) or 0)
+
+    return Snapshot(
+        elapsed=elapsed,
+        domains_total=sum(counts.values()),
+        domains_done=counts.get("done", 0),
+        domains_failed=counts.get("failed", 0),
+        domains_in_flight=counts.get("in_progress", 0),
+        captures_listed=n("policy/captures/listed"),
+        captures_fetched=n("policy/captures/fetched_policy"),
+        versions=n("policy/versions_refreshed"),
+        errors=n("log_count/ERROR") + n("policy/dropped/replay_failed"),
+        cdx_per_minute=meters[0].per_minute(now, n("wayback/requests/cdx")),
+        replay_per_minute=meters[1].per_minute(now, n("wayback/requests/replay")),
+        cdx_budget=gate.settings.cdx_per_minute if gate else None,
+        replay_budget=gate.settings.replay_per_minute if gate else None,
+        backoff_left=max(0.0, gate.paused_until - now) if gate else 0.0,
+        stopping=outcome.signal is not None,
+    )
+
+
+# -- after the crawl ------------------------------------------------------------------
+
+
+def exit_status(outcome: CrawlOutcome, counts: dict[str, int]) -> int:
+    if outcome.signal == signal.SIGINT:
+        return EXIT_SIGINT
+    if outcome.signal is not None:
+        return EXIT_SIGTERM
+    unfinished = counts.get("pending", 0) + counts.get("interrupted", 0)
+    unfinished += counts.get("in_progress", 0)
+    if outcome.stop_reason or counts.get("failed", 0) or unfinished:
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def close_report(report: RunReport, outcome: CrawlOutcome, frontier: Frontier, status: int) -> None:
+    report.update_from_stats(outcome.stats)
+    report.domains = frontier.counts()
+    report.ended = now_iso()
+    report.exit_status = status
+    report.stop_reason = outcome.stop_reason
+    if outcome.signal is not None:
+        report.status = "interrupted"
+    elif outcome.stop_reason:
+        report.status = "stopped"
+    elif status == EXIT_OK:
+        report.status = "finished"
+    else:
+        report.status = "failed" if report.domains.get("failed") else "unfinished"
+    failures = [
+        {"domain": domain, "reason": reason or ""}
+        for domain, state, reason, _ in frontier.results()
+        if state == "failed"
+    ]
+    report.failures_total = len(failures)
+    report.failures = failures[:MAX_LISTED_FAILURES]
+
+
+def print_summary(
+    frontier: Frontier,
+    outcome: CrawlOutcome,
+    archive: str,
+    out: Path,
+    stream: TextIO,
+    detail_limit: int = 25,
+) -> None:
+    """Per domain (when there are few), then the totals of the run."""
+    from corpus.store import INDEX_NAME
+
+    results = list(_results_head(frontier, detail_limit + 1))
+    counts = frontier.counts()
+    total = sum(counts.values())
+    print(f"policy-archive crawl from {archive}", file=stream)
+    first_file: str | None = None
+    if total <= detail_limit:
+        for domain, state, _reason, summary in results:
+            print(f"  {domain} [{_status(state)}]: {_domain_line(summary)}", file=stream)
+    stats = outcome.stats
+    fetched = int(stats.get("policy/captures/fetched_policy", 0) or 0)
+    versions = sum(int(s.get("policy/versions", 0)) for _, _, _, s in frontier.results())
+    states = ", ".join(f"{n} {state.replace('_', ' ')}" for state, n in counts.items() if n)
     print(
-        f"{_count(len(results), 'domain')}, {_count(total_fetched, 'capture')} fetched, "
-        f"{_count(total_versions, 'version')} in {out / 'corpus'} (index: {out / INDEX_NAME})",
+        f"{_count(total, 'domain')} ({states or 'none'}), {_count(fetched, 'capture')} fetched, "
+        f"{_count(versions, 'version')} in {out / 'corpus'} (index: {out / INDEX_NAME})",
         file=stream,
     )
+    if total <= detail_limit and versions:
+        first_file = _latest_file(out, [d for d, *_ in results])
     if first_file is not None:
         print(f"open: {first_file}", file=stream)
+
+
+def _results_head(frontier: Frontier, limit: int) -> Any:
+    for number, result in enumerate(frontier.results()):
+        if number >= limit:
+            return
+        yield result
+
+
+def _status(state: str) -> str:
+    return {"done": "ok", "failed": "FAILED"}.get(state, state.replace("_", " "))
+
+
+def _domain_line(summary: dict[str, int]) -> str:
+    listed = summary.get("policy/captures/listed", 0)
+    fetched = summary.get("policy/captures/fetched_policy", 0)
+    versions = summary.get("policy/versions", 0)
+    langs = sorted(k.split("/", 1)[1] for k in summary if k.startswith("lang/"))
+    dropped = {k.split("/", 2)[2]: v for k, v in summary.items() if k.startswith("policy/dropped/")}
+    drops = ", ".join(f"{k} {n}" for k, n in sorted(dropped.items())) or "none"
+    return (
+        f"{listed} policy captures listed, {fetched} fetched, "
+        f"{_count(versions, 'version')} ({', '.join(langs) or '-'}); dropped: {drops}"
+    )
+
+
+def _latest_file(out: Path, domains: list[str]) -> str | None:
+    from corpus.store import Store, StoreError
+
+    try:
+        store = Store.open(out, create=False)
+    except StoreError:
+        return None
+    try:
+        for domain in domains:
+            rows = list(store.versions(domain))
+            if rows:
+                return str(out / rows[-1].version.path)
+    finally:
+        store.close()
+    return None
 
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def report_failures(results: list[DomainResult]) -> int:
-    """One stderr line per failed domain; the exit status of the whole run."""
-    failed = [r for r in results if r.fatal]
-    for result in failed:
-        print(f"policy-archive: error: {result.domain}: {result.fatal}", file=sys.stderr)
-    errors = sum(int(r.stats.get("log_count/ERROR", 0)) for r in results if not r.fatal)
-    if errors:
-        print(
-            f"policy-archive: warning: {errors} error(s) during the crawl; rerun with -v to see them",
-            file=sys.stderr,
+def report_problems(
+    frontier: Frontier, outcome: CrawlOutcome, status: int, say: Callable[[str], None]
+) -> None:
+    """One line per failed domain, then what stopped the run and how to resume."""
+    for domain, state, reason, _ in frontier.results():
+        if state == "failed":
+            say(f"policy-archive: error: {domain}: {reason}")
+    if outcome.stop_reason:
+        say(
+            f"policy-archive: error: {outcome.stop_reason}; re-run the same command to resume "
+            "(what was fetched is kept)"
         )
-    return 1 if failed else 0
+    counts = frontier.counts()
+    unfinished = sum(counts.get(s, 0) for s in ("pending", "interrupted", "in_progress"))
+    if status in (EXIT_SIGINT, EXIT_SIGTERM) or (unfinished and not outcome.stop_reason):
+        how = "stopped at once" if outcome.forced else "stopped"
+        say(
+            f"policy-archive: interrupted ({how}): {_count(unfinished, 'domain')} left "
+            "unfinished; re-run the same command to continue"
+        )
+    errors = int(outcome.stats.get("log_count/ERROR", 0) or 0)
+    if errors:
+        say(
+            f"policy-archive: warning: {errors} error(s) during the crawl; rerun with -v to see them"
+        )

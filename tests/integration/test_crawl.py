@@ -81,15 +81,37 @@ def test_an_overlapping_run_is_refused(tmp_path: Path, archive_server: LocalArch
     assert result.code == 0, result.stderr
 
 
-def test_bad_lines_in_the_list_are_all_reported(tmp_path: Path) -> None:
+def test_bad_lines_are_reported_and_skipped_and_the_rest_is_crawled(
+    tmp_path: Path, archive_server: LocalArchive
+) -> None:
     listing = tmp_path / "domains.txt"
-    listing.write_text("example.com\nnot a domain\n../../etc\n")
+    listing.write_text("plainsite.net\nnot a domain\n../../etc\n" + "x" * 10000 + "\noldtable.org\n")
     out = tmp_path / "data"
-    result = run_cli("crawl", str(listing), "--out", str(out))
-    assert result.code == 2
+    result = run_cli("crawl", str(listing), "--archive", archive_server.url, "--out", str(out))
+    # a typo in one line must not cancel the crawl; the run still says it was not clean
+    assert result.code == 1, result.stderr
     assert "line 2: 'not a domain'" in result.stderr and "line 3: '../../etc'" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert not out.exists()
+    assert "line 4: '(a line over 4096 bytes)'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "plainsite.net [ok]" in result.stdout and "oldtable.org [ok]" in result.stdout
+    assert {r["domain"] for r in export(out)} == {"plainsite.net", "oldtable.org"}
+    report = json.loads(next((out / "runs").glob("*.json")).read_text())
+    assert [line["line"] for line in report["invalid_lines"]] == [2, 3, 4]
+    assert report["exit_status"] == 1 and report["domains"]["done"] == 2
+
+
+def test_a_list_with_no_domain_is_a_usage_error(tmp_path: Path) -> None:
+    listing = tmp_path / "domains.txt"
+    listing.write_text("# nothing here\nnot a domain\n")
+    result = run_cli("crawl", str(listing), "--out", str(tmp_path / "data"))
+    assert result.code == 2 and "lists no domains" in result.stderr
+
+
+def test_a_huge_line_without_end_is_not_read_into_memory(tmp_path: Path) -> None:
+    """`crawl /dev/zero`: the list is read as a stream with a size limit."""
+    result = run_cli("crawl", "/dev/zero", "--out", str(tmp_path / "data"))
+    assert result.code == 2, result.stderr
+    assert "not a domain list" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_missing_list_file(tmp_path: Path) -> None:

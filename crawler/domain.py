@@ -1,0 +1,503 @@
+"""One domain's crawl as a state object with explicit phases (no Scrapy, no I/O).
+
+The spider turns the calls this object asks for (`CdxCall`, `ReplayCall`) into requests
+and hands the answers back; everything else (what to list, which homepages to read, which
+URLs hold the policy, which captures to fetch, what to record) is decided here:
+
+    DISCOVER  list the domain (paged), read homepage captures for policy links, look up
+              linked URLs, read moved policies' redirects
+    FETCH     fetch the captures the plans (crawler.selection) want, until all are done
+    DONE      every capture is recorded; FAILED: the domain could not be crawled
+
+A phase ends when no call of it is outstanding: one counter, kept in one place
+(`_calls`/`_answered`), instead of a counter per kind of call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from base64 import b32encode
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from enum import Enum
+
+from corpus.models import ROLE_DISCOVERY, ROLE_POLICY, Processed, RawCapture
+from corpus.process import process_capture
+from crawler.candidates import Candidates
+from crawler.discovery import policy_links
+from crawler.items import CaptureItem
+from crawler.replay import Dropped, Follow, Served, read_replay
+from crawler.selection import Plan, Signature, make_plan
+from webarchive.cdx import CdxError, CdxQuery, CdxRecord, parse_cdx, unique
+from webarchive.wayback import Archive
+
+log = logging.getLogger(__name__)
+
+# Listing filters: HTML answered 200 or a redirect (a policy that moved), plus revisits
+# (status "-"), which repeat a capture's bytes at a later date and so extend how long a
+# version was seen. Applied again client-side: pywb reads filters differently.
+LISTING_FILTERS = (
+    "statuscode:200|30[1278]|-",
+    "mimetype:text/html|application/xhtml\\+xml|warc/revisit",
+)
+ARCHIVE_HEADER_PREFIX = "x-archive-orig-"
+KEEP_HEADERS = ("content-type",)
+
+
+class Phase(Enum):
+    DISCOVER = "discover"
+    FETCH = "fetch"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlConfig:
+    """The per-domain knobs (crawler/settings.py holds the defaults and their reasons)."""
+
+    strategy: str
+    every: timedelta
+    probe_every: timedelta | None
+    window_seconds: float
+    page_size: int
+    homepage_samples: int
+    max_policy_urls: int
+    max_redirects: int
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the corpus already holds for a domain: stored captures (url, timestamp) ->
+    payload digest, and a loader of what given payload digests showed."""
+
+    stored: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    signatures: Callable[[Iterable[str]], Mapping[str, Signature]] = lambda _digests: {}
+
+
+@dataclass(frozen=True, slots=True)
+class CdxCall:
+    query: CdxQuery
+    resume_key: str | None = None
+    key: str | None = None  # a lookup's candidate key; None: the domain's listing
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayCall:
+    record: CdxRecord
+    role: str  # ROLE_DISCOVERY or ROLE_POLICY
+    purpose: str  # "homepage", "move" or "policy"
+    url: str  # the replay URL to request
+    hops: int = 0
+    moved_from: str | None = None
+    key: str | None = None  # "move": the candidate that moved
+    plan: tuple[int, int] | None = None  # "policy": (plan number, slot index)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A replay answer as it came: final URL, status, headers (lower-case names) and body."""
+
+    url: str
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    def header_map(self) -> dict[str, str]:
+        return {name.lower(): value for name, value in self.headers}
+
+
+Call = CdxCall | ReplayCall
+Output = CdxCall | ReplayCall | CaptureItem
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """The capture whose bytes a version's text came from."""
+
+    url: str
+    timestamp: str
+    digest: str
+
+
+def signature_of(processed: Processed) -> Signature:
+    return (
+        processed.drop_reason,
+        tuple(sorted((d.lang, d.sha256) for d in processed.documents)),
+    )
+
+
+class DomainCrawl:
+    def __init__(
+        self,
+        domain: str,
+        kind: str,
+        archive: Archive,
+        config: CrawlConfig,
+        known: Known | None = None,
+        urls: Iterable[str] = (),
+        count: Callable[[str, int], None] | None = None,
+    ) -> None:
+        self.domain = domain
+        self.kind = kind
+        self.archive = archive
+        self.config = config
+        self.known = known or Known()
+        self.user_urls = [u for u in urls if u]
+        self.phase = Phase.DISCOVER
+        self.failure: str | None = None
+        self.counts: Counter[str] = Counter()
+        self._count_hook = count
+        self.outstanding = 0
+        self.candidates = Candidates(domain, kind)
+        self.signatures: dict[str, Signature] = {}  # digest -> what it showed
+        self.plans: list[Plan] = []
+        self.unfinished: set[int] = set()
+        self.emitted: set[tuple[str, str]] = set()
+
+    # -- bookkeeping ------------------------------------------------------------------
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.counts[key] += n
+        if self._count_hook is not None:
+            self._count_hook(key, n)
+
+    @property
+    def finished(self) -> bool:
+        return self.phase in (Phase.DONE, Phase.FAILED)
+
+    def fail(self, message: str) -> list[Output]:
+        if not self.finished:
+            self.failure = message
+            self.phase = Phase.FAILED
+            log.warning("%s: %s", self.domain, message)
+        return []
+
+    def _calls(self, outputs: Iterable[Output]) -> list[Output]:
+        out = list(outputs)
+        for item in out:
+            if isinstance(item, CdxCall):
+                self.outstanding += 1
+                self.count("wayback/cdx_requests")
+            elif isinstance(item, ReplayCall):
+                self.outstanding += 1
+                self.count("wayback/replay_requests")
+        return out
+
+    def _answered(self) -> None:
+        self.outstanding -= 1
+
+    def _advance(self) -> list[Output]:
+        """Moves to the next phase once nothing of the current one is outstanding."""
+        out: list[Output] = []
+        if self.phase is Phase.DISCOVER and self.outstanding == 0:
+            self.phase = Phase.FETCH
+            out.extend(self._calls(self._start_fetching()))
+        if self.phase is Phase.FETCH and self.outstanding == 0 and not self.unfinished:
+            self.phase = Phase.DONE
+            out.extend(self._assigned_items())
+        return out
+
+    # -- the calls --------------------------------------------------------------------
+
+    def _query(self, url: str, match_type: str) -> CdxQuery:
+        return CdxQuery(
+            url=url, match_type=match_type, filters=LISTING_FILTERS, limit=self.config.page_size
+        )
+
+    def _replay(self, record: CdxRecord, role: str, purpose: str, **extra: object) -> ReplayCall:
+        url = self.archive.replay_url(record.timestamp, record.original)
+        return ReplayCall(record, role, purpose, url, **extra)  # type: ignore[arg-type]
+
+    def cdx_url(self, call: CdxCall) -> str:
+        return call.query.url_for(self.archive.cdx_endpoint, call.resume_key, self.archive.dialect)
+
+    def start(self) -> list[Output]:
+        return self._calls([CdxCall(self._query(self.domain, "domain"))])
+
+    # -- answers ----------------------------------------------------------------------
+
+    def on_cdx(self, call: CdxCall, status: int, body: bytes) -> list[Output]:
+        self._answered()
+        if self.finished:
+            return []
+        if status == 403:
+            return self.fail(f"the archive refuses to list {self.domain} (403: blocked site)")
+        if status != 200:
+            return self.fail(
+                f"the archive's CDX endpoint answered HTTP {status} for {self.cdx_url(call)}"
+            )
+        try:
+            page = parse_cdx(body)
+        except CdxError as exc:
+            return self.fail(f"{self.archive.base} is not a Wayback CDX endpoint: {exc}")
+        out: list[Output] = []
+        for record in unique(page.records):
+            if not call.query.accepts(record):
+                self.count("policy/listing/filtered")
+            elif call.key is None:
+                if self.candidates.collect(record):
+                    self.count("policy/listing/rows")
+                else:
+                    self.count("policy/listing/off_domain")
+            else:
+                self.candidates.add_lookup_row(call.key, record)
+        if page.resume_key:
+            out.append(replace(call, resume_key=page.resume_key))
+        elif call.key is None:
+            out.extend(self._discover())
+        return self._calls(out) + self._advance()
+
+    def _discover(self) -> list[Output]:
+        out: list[Output] = []
+        for url in self.user_urls:
+            key = self.candidates.user_link(url)
+            if key is not None:
+                out.append(CdxCall(self._query(url, "exact"), key=key))
+        for record in self.candidates.sample_homepages(self.config.homepage_samples):
+            out.append(self._replay(record, ROLE_DISCOVERY, "homepage"))
+        for key, redirect in self.candidates.moves():
+            out.append(self._replay(redirect, ROLE_DISCOVERY, "move", key=key))
+        return out
+
+    def on_replay(self, call: ReplayCall, answer: Answer) -> list[Output]:
+        self._answered()
+        if self.finished:
+            return []
+        outcome = read_replay(
+            self.archive,
+            answer.url,
+            answer.status,
+            answer.header_map(),
+            answer.body,
+            asked_timestamp=call.record.timestamp,
+            domain=self.domain,
+            window_seconds=self.config.window_seconds,
+        )
+        if isinstance(outcome, Follow) and call.purpose != "move":
+            if call.hops < self.config.max_redirects:
+                self.count("policy/replay/moved" if outcome.moved else "policy/replay/nearest")
+                if outcome.moved:
+                    log.info("%s moved to %s", answer.url, outcome.url)
+                moved_from = call.moved_from
+                if outcome.moved and moved_from is None:
+                    moved_from = call.record.original
+                follow = replace(
+                    call, url=outcome.replay_url, hops=call.hops + 1, moved_from=moved_from
+                )
+                return self._calls([follow])
+            outcome = Dropped("redirect_loop")
+        if call.purpose == "move":
+            return self._calls(self._moved(call, outcome)) + self._advance()
+        if isinstance(outcome, Dropped):
+            self.count(f"policy/dropped/{outcome.reason}")
+            log.info("no capture from %s: %s", answer.url, outcome.reason)
+            if call.plan is not None:
+                return self._calls(self._learn(call, None, None)) + self._advance()
+            return self._advance()
+        assert isinstance(outcome, Served)
+        item = self._capture_item(call, answer, outcome)
+        if call.purpose == "homepage":
+            return self._calls(self._homepage(item)) + self._advance()
+        return self._calls(self._policy(call, item)) + self._advance()
+
+    def on_error(self, call: Call, reason: str) -> list[Output]:
+        """A call that got no answer (the retries are spent)."""
+        self._answered()
+        if self.finished:
+            return []
+        if isinstance(call, CdxCall):
+            return self.fail(f"cannot list captures at {self.archive.base}: {reason}")
+        self.count("policy/dropped/replay_failed")
+        log.warning("could not fetch %s: %s", call.url, reason)
+        if call.plan is not None:
+            return self._calls(self._learn(call, None, None)) + self._advance()
+        return self._advance()
+
+    # -- discovery --------------------------------------------------------------------
+
+    def _homepage(self, item: CaptureItem) -> list[Output]:
+        out: list[Output] = []
+        if item.capture.body is None:
+            return out
+        links = sorted(
+            {
+                link.url
+                for link in policy_links(
+                    item.capture.body, item.capture.url, self.domain, self.kind
+                )
+            }
+        )
+        item.links = tuple(links)
+        out.append(item)
+        for url in links:
+            key = self.candidates.link(url)
+            if key is not None:
+                out.append(CdxCall(self._query(url, "exact"), key=key))
+        return out
+
+    def _moved(self, call: ReplayCall, outcome: Served | Follow | Dropped) -> list[Output]:
+        if isinstance(outcome, Follow) and outcome.moved:
+            self.count("policy/discovery/moved")
+            log.info(
+                "%s: policy moved from %s to %s (capture of %s)",
+                self.domain,
+                call.record.original,
+                outcome.url,
+                call.record.timestamp,
+            )
+            key = self.candidates.link(outcome.url)
+            if key is not None:
+                return [CdxCall(self._query(outcome.url, "exact"), key=key)]
+        elif isinstance(outcome, Dropped):
+            self.count(f"policy/discovery/dropped/{outcome.reason}")
+        return []
+
+    # -- fetching policy captures -----------------------------------------------------
+
+    def _start_fetching(self) -> list[Output]:
+        selected = self.candidates.rank(self.config.max_policy_urls)
+        self.count("policy/candidates", len(self.candidates))
+        self.count("policy/urls_selected", len(selected))
+        log.info("%s: %d policy URL(s): %s", self.domain, len(selected), ", ".join(selected))
+        listed = 0
+        for key in selected:
+            rows = self.candidates.rows(key)
+            listed += len(rows)
+            self.plans.append(
+                make_plan(self.config.strategy, rows, self.config.every, self.config.probe_every)
+            )
+        self.candidates = Candidates(self.domain, self.kind)  # released: not needed again
+        digests = {d for plan in self.plans for d in plan.by_digest}
+        digests.update(self.known.stored.values())
+        self.signatures.update(self.known.signatures(digests))
+        for number, plan in enumerate(self.plans):
+            for index, slot in enumerate(plan.slots):
+                record = slot.record
+                digest = self.known.stored.get((record.original, record.timestamp))
+                if digest is not None:
+                    self.count("policy/captures/already_stored")
+                    holder = Holder(record.original, record.timestamp, digest)
+                    plan.know_stored(index, self.signatures.get(digest), holder)
+            for digest in plan.by_digest:
+                if digest in self.signatures:
+                    plan.learn_digest(digest, self.signatures[digest], None)
+            self.unfinished.add(number)
+        self.count("policy/captures/listed", listed)
+        return self._pump()
+
+    def _pump(self, numbers: Iterable[int] | None = None) -> list[Output]:
+        """Requests the plans `numbers` (default: all) want now. Only plans that learned
+        something are asked: asking all of them on every answer costs quadratic time on
+        large domains."""
+        out: list[Output] = []
+        for number in range(len(self.plans)) if numbers is None else sorted(set(numbers)):
+            if number not in self.unfinished:
+                continue
+            plan = self.plans[number]
+            for index in plan.wanted():
+                record = plan.slots[index].record
+                out.append(self._replay(record, ROLE_POLICY, "policy", plan=(number, index)))
+            if plan.done:
+                self.unfinished.discard(number)
+        return out
+
+    def _learn(
+        self, call: ReplayCall, signature: Signature | None, holder: Holder | None
+    ) -> list[Output]:
+        """Tells the plan what its fetch showed; then asks the plans that changed."""
+        assert call.plan is not None
+        number, index = call.plan
+        self.plans[number].learn(index, signature, holder)
+        changed = [number]
+        if signature is not None and holder is not None:
+            self.signatures.setdefault(holder.digest, signature)
+            for other, plan in enumerate(self.plans):
+                if plan.learn_digest(holder.digest, signature, holder):
+                    changed.append(other)
+        return self._pump(changed)
+
+    def _policy(self, call: ReplayCall, item: CaptureItem) -> list[Output]:
+        capture = item.capture
+        item.processed = process_capture(capture)
+        if item.processed.drop_reason:
+            self.count(f"policy/dropped/{item.processed.drop_reason}")
+            log.info("not a policy: %s (%s)", capture.archive_url, item.processed.drop_reason)
+        holder = Holder(capture.url, capture.timestamp, capture.digest)
+        out: list[Output] = []
+        if (capture.url, capture.timestamp) in self.emitted:
+            self.count("policy/replay/served_twice")
+        elif (capture.url, capture.timestamp) in self.known.stored:
+            self.count("policy/captures/already_stored")
+        else:
+            self.emitted.add((capture.url, capture.timestamp))
+            self.count("policy/captures/fetched_policy")
+            out.append(item)
+        return out + self._learn(call, signature_of(item.processed), holder)
+
+    def _assigned_items(self) -> Iterable[CaptureItem]:
+        for plan in self.plans:
+            for record, _signature, holder in plan.assignments():
+                if (record.original, record.timestamp) in self.emitted:
+                    continue
+                yield self._assigned_item(record, holder)
+
+    def _assigned_item(self, record: CdxRecord, holder: object) -> CaptureItem:
+        """A capture recorded without a fetch: same bytes as a fetched twin, or (`changes`)
+        between two fetched captures showing the same text, so showing it too."""
+        source = holder if isinstance(holder, Holder) else None
+        if source is None or source.digest == record.digest:
+            self.count("policy/captures/same_bytes")
+        else:
+            self.count("policy/captures/inferred")
+        self.emitted.add((record.original, record.timestamp))
+        capture = RawCapture(
+            domain=self.domain,
+            kind=self.kind,
+            role=ROLE_POLICY,
+            url=record.original,
+            timestamp=record.timestamp,
+            archive_url=self.archive.replay_url(record.timestamp, record.original),
+            digest=source.digest if source else record.digest,
+            refers_to=(source.url, source.timestamp) if source else None,
+        )
+        return CaptureItem(capture)
+
+    def _capture_item(self, call: ReplayCall, answer: Answer, served: Served) -> CaptureItem:
+        """The capture a replay answer carries."""
+        record = call.record
+        self.count(f"policy/captures/served_{call.role}")
+        url = served.url or record.original
+        exact = served.timestamp == record.timestamp and url == record.original
+        digest = record.digest
+        if not exact or not digest or digest == "-":
+            # not the bytes the CDX row describes (or no digest given): hash what came
+            digest = b32encode(hashlib.sha1(answer.body).digest()).decode("ascii")
+        if not exact:
+            self.count("policy/replay/other_capture_served")
+        capture = RawCapture(
+            domain=self.domain,
+            kind=self.kind,
+            role=call.role,
+            url=url,
+            timestamp=served.timestamp,
+            archive_url=self.archive.replay_url(served.timestamp, url),
+            digest=digest,
+            status=answer.status,
+            headers=tuple(original_headers(answer.headers)),
+            body=answer.body,
+        )
+        return CaptureItem(capture, moved_from=call.moved_from)
+
+
+def original_headers(headers: Iterable[tuple[str, str]]) -> Iterable[tuple[str, str]]:
+    """The captured page's own headers (the archive sends them prefixed), plus the ones
+    the archive answers as the page's (content type)."""
+    for name, value in headers:
+        lower = name.lower()
+        if lower.startswith(ARCHIVE_HEADER_PREFIX):
+            yield name[len(ARCHIVE_HEADER_PREFIX) :], value
+        elif lower in KEEP_HEADERS:
+            yield name, value
