@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crawler.spiders.history import LISTING_FILTERS
+from crawler.domain import LISTING_FILTERS
 from webarchive.cdx import (
     CDX_FIELDS,
     CdxFormatError,

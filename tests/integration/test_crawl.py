@@ -85,7 +85,9 @@ def test_bad_lines_are_reported_and_skipped_and_the_rest_is_crawled(
     tmp_path: Path, archive_server: LocalArchive
 ) -> None:
     listing = tmp_path / "domains.txt"
-    listing.write_text("plainsite.net\nnot a domain\n../../etc\n" + "x" * 10000 + "\noldtable.org\n")
+    listing.write_text(
+        "plainsite.net\nnot a domain\n../../etc\n" + "x" * 10000 + "\noldtable.org\n"
+    )
     out = tmp_path / "data"
     result = run_cli("crawl", str(listing), "--archive", archive_server.url, "--out", str(out))
     # a typo in one line must not cancel the crawl; the run still says it was not clean
