@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
+from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
@@ -111,6 +112,18 @@ class DomainHistorySpider(Spider):
         self.emitted: set[tuple[str, str]] = set()
         self.fetching = False
         self.finished = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> DomainHistorySpider:
+        # The download handler, the off-archive middleware and the pipelines read these
+        # settings, not the spider's arguments, so `scrapy crawl history -a archive=URL`
+        # (and Scrapyd's schedule.json) set them here: Scrapy >= 2.11 freezes settings only
+        # after the spider is built. Priority "spider" stays below the command line.
+        for name, argument in (("WAYBACK_ARCHIVE", "archive"), ("POLICY_ARCHIVE_OUT", "out")):
+            if kwargs.get(argument):
+                crawler.settings.set(name, kwargs[argument], priority="spider")
+        spider: DomainHistorySpider = super().from_crawler(crawler, *args, **kwargs)
+        return spider
 
     # -- set-up ---------------------------------------------------------------------
 
@@ -556,6 +569,7 @@ class DomainHistorySpider(Spider):
 
     def _fail(self, message: str) -> None:
         self.fatal = self.fatal or message
+        self.exit_status = 1  # read by `scrapy crawl` (crawler.commands.crawl)
         raise CloseSpider("fatal")
 
     def on_cdx_error(self, failure: Failure) -> None:
