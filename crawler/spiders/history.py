@@ -568,6 +568,9 @@ class DomainHistorySpider(Spider):
     # -- failures -------------------------------------------------------------------
 
     def _fail(self, message: str) -> None:
+        if self.fatal is None:
+            # `scrapy crawl` and Scrapyd show only the log; the CLI prints it itself
+            log.error("%s: %s", self.domain, message)
         self.fatal = self.fatal or message
         self.exit_status = 1  # read by `scrapy crawl` (crawler.commands.crawl)
         raise CloseSpider("fatal")
