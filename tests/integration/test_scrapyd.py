@@ -77,6 +77,7 @@ def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
         "items_dir =\n"
         f"dbs_dir = {home / 'dbs'}\n"
         "jobs_to_keep = 5\n"
+        "max_proc = 1\n"  # as the README says: each job has its own request budget
         "poll_interval = 0.2\n"  # the default 5 s only slows the test down
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # jobs run the egg
