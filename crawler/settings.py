@@ -7,6 +7,8 @@ from policy_archive import PROJECT_URL, __version__
 BOT_NAME = "policy-archive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# `scrapy crawl` exits with the spider's status (crawler.commands.crawl), not always 0.
+COMMANDS_MODULE = "crawler.commands"
 
 USER_AGENT = f"policy-archive/{__version__} (+{PROJECT_URL})"
 ROBOTSTXT_OBEY = False  # we only ever talk to the archive, never to the archived sites

@@ -1,0 +1,65 @@
+"""`scrapy crawl history` from the project root: it honours -a archive/out and its exit
+status says whether the crawl did its job (cron and Scrapyd's callers read it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from localarchive.server import LocalArchive
+from localarchive.sites import DemoManifest
+from tests.integration.conftest import ROOT, Result, free_port, run_cli
+
+
+def scrapy_crawl(*arguments: str) -> Result:
+    """`scrapy crawl history -a ...` in its own process, from the project root."""
+    spider_args = [part for argument in arguments for part in ("-a", argument)]
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "history", *spider_args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=300,
+        check=False,
+    )
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def test_a_good_domain_exits_0_with_its_versions(
+    tmp_path: Path, demo_archive: tuple[Path, DemoManifest], archive_server: LocalArchive
+) -> None:
+    out = tmp_path / "data"
+    result = scrapy_crawl("domain=acme-shop.com", f"archive={archive_server.url}", f"out={out}")
+    assert result.code == 0, result.stderr[-3000:]
+    assert "Spider closed (finished)" in result.stderr
+    assert (out / "index.sqlite").exists()
+    exported = run_cli("export", "--out", str(out))
+    assert exported.code == 0, exported.stderr
+    rows = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert [(r["first_seen"], r["last_seen"], r["snapshots"]) for r in rows] == [
+        (v.first_seen, v.last_seen, v.snapshots) for v in demo_archive[1].versions["acme-shop.com"]
+    ]
+
+
+def test_an_unreachable_archive_exits_1(tmp_path: Path) -> None:
+    out = tmp_path / "data"
+    archive = f"http://127.0.0.1:{free_port()}"
+    result = scrapy_crawl("domain=acme-shop.com", f"archive={archive}", f"out={out}")
+    assert result.code == 1
+    assert f"cannot reach the archive at {archive.removeprefix('http://')}" in result.stderr
+    assert "Spider closed (fatal)" in result.stderr
+    assert "not on the archive" not in result.stderr  # the argument reached the middleware
+    assert not (out / "index.sqlite").exists()
+
+
+def test_a_blocked_domain_exits_1(tmp_path: Path, demo_archive: tuple[Path, DemoManifest]) -> None:
+    out = tmp_path / "data"
+    with LocalArchive(demo_archive[0], blocked={"net,plainsite)"}) as archive:
+        result = scrapy_crawl("domain=plainsite.net", f"archive={archive.url}", f"out={out}")
+    assert result.code == 1
+    assert "refuses to list plainsite.net (403: blocked site)" in result.stderr
+    assert "Spider closed (fatal)" in result.stderr
