@@ -455,6 +455,13 @@ class Store:
                     stale.unlink()
                     log.info("removed stale version file %s", stale)
 
+    def is_pending(self, domain: str, kind: str) -> bool:
+        """Has (domain, kind) captures its versions do not reflect yet?"""
+        row = self.db.execute(
+            "SELECT 1 FROM pending WHERE domain=? AND kind=?", (domain, kind)
+        ).fetchone()
+        return row is not None
+
     def version_counts(self, domain: str, kind: str) -> dict[str, int]:
         """Versions of (domain, kind) per language."""
         rows = self.db.execute(

@@ -130,6 +130,11 @@ class SqliteFrontier:
     def renew(self) -> None:
         """Leases are a Redis matter: one process owns this frontier."""
 
+    def was_interrupted(self, domain: str) -> bool:
+        """Did an earlier run stop (or die) in the middle of `domain`?"""
+        row = self.db.execute("SELECT priority FROM domains WHERE domain=?", (domain,)).fetchone()
+        return row is not None and row[0] == 0
+
     def finish(self, domain: str, state: str, reason: str | None, summary: dict[str, int]) -> None:
         if state not in FINISHED:
             raise ValueError(f"a domain finishes done or failed, not {state!r}")

@@ -29,8 +29,9 @@ class VersioningPipeline:
 
     def process_item(self, item: object) -> object:
         if isinstance(item, DomainDoneItem):
-            if (item.domain, item.kind) in self.touched:
-                self.touched.discard((item.domain, item.kind))
+            touched = (item.domain, item.kind) in self.touched
+            self.touched.discard((item.domain, item.kind))
+            if touched or self._left_pending(item.domain, item.kind):
                 versions = self._store().refresh_versions(item.domain, item.kind)
                 self.stats.inc_value("policy/versions_refreshed", len(versions))
             if getattr(self.crawler.spider, "store", None) is not None:
@@ -47,6 +48,12 @@ class VersioningPipeline:
         self._store().add_capture(capture, item.processed)
         self.touched.add((capture.domain, capture.kind))
         return item
+
+    def _left_pending(self, domain: str, kind: str) -> bool:
+        """Captures stored (or recovered from raw/) by a run that stopped midway."""
+        if getattr(self.crawler.spider, "store", None) is None:
+            return False
+        return self._store().is_pending(domain, kind)
 
     def close_spider(self) -> None:
         spider = self.crawler.spider

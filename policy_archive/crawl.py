@@ -105,14 +105,11 @@ def run_crawl(
     reset_gates()
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(PolicyHistorySpider)
-    # the crawl's start installs the reactor Scrapy asks for: import it only then
-    process.crawl(crawler, kind=kind, urls=urls, frontier=frontier)
-    from twisted.internet import reactor as twisted_reactor
-
-    reactor: Any = twisted_reactor
     outcome = CrawlOutcome()
 
     def on_signal(signum: int, _frame: Any) -> None:
+        from twisted.internet import reactor
+
         if outcome.signal is None:
             outcome.signal = signum
             print(
@@ -127,6 +124,11 @@ def run_crawl(
             reactor.callFromThread(reactor.stop)
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    # the crawl's start installs the reactor Scrapy asks for: import it only then
+    process.crawl(crawler, kind=kind, urls=urls, frontier=frontier)
+    from twisted.internet import reactor as twisted_reactor
+
+    reactor: Any = twisted_reactor
     display = _display(verbose)
     meters = (RateMeter(), RateMeter())
     started = time.monotonic()

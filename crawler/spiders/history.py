@@ -21,6 +21,10 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from corpus.models import ROLE_POLICY
+from corpus.process import process_capture
+from corpus.rawstore import RAW_DIR, read_raw
+from corpus.render import safe_segment
 from corpus.store import INDEX_NAME, Store
 from crawler.discovery import KINDS, normalise_domain
 from crawler.domain import (
@@ -130,6 +134,29 @@ class PolicyHistorySpider(Spider):
             signatures=lambda digests: store.signatures_of(kind, digests),
         )
 
+    def _recover_raw(self, domain: str) -> None:
+        """A run stopped in the middle of `domain`: a capture written to `raw/` right
+        before the process died may have missed the index. Record it now rather than
+        fetch it again (only this domain's files are read, once)."""
+        if self.store is None and not (self.out / RAW_DIR).is_dir():
+            return
+        store = self.corpus()
+        known = store.capture_digests(domain, self.kind)
+        recovered = 0
+        for path in sorted((self.out / RAW_DIR / safe_segment(domain)).glob("*.warc.gz")):
+            for capture in read_raw(path):
+                if capture.role != ROLE_POLICY or capture.kind != self.kind:
+                    continue
+                if (capture.url, capture.timestamp) in known:
+                    continue
+                processed = process_capture(capture) if capture.body is not None else None
+                store.add_capture(capture, processed)
+                known[(capture.url, capture.timestamp)] = capture.digest
+                recovered += 1
+        if recovered:
+            self.crawler.stats.inc_value("policy/captures/recovered_from_raw", recovered)
+            log.info("%s: %d capture(s) recovered from raw/ into the index", domain, recovered)
+
     async def start(self) -> AsyncIterator[Request]:
         self.config = self._config()
         for request in self._take_domains():
@@ -139,7 +166,13 @@ class PolicyHistorySpider(Spider):
         if self.stop_reason is not None or not self.crawler.crawling:
             return
         room = self.settings.getint("CRAWL_DOMAINS_IN_FLIGHT") - len(self.active)
+        # every claimed domain is in `active` before the first request leaves: a stop
+        # while the rest are still to be started gives them all back
+        started = []
         for domain in self.frontier.claim(room):
+            interrupted = getattr(self.frontier, "was_interrupted", None)
+            if interrupted is not None and interrupted(domain):
+                self._recover_raw(domain)
             state = DomainCrawl(
                 domain,
                 self.kind,
@@ -151,6 +184,8 @@ class PolicyHistorySpider(Spider):
             )
             self.active[domain] = state
             self.crawler.stats.inc_value("crawl/domains/started")
+            started.append(state)
+        for state in started:
             yield from self._outputs(state, state.start())
 
     def _count(self, key: str, n: int) -> None:
