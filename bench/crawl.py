@@ -21,13 +21,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from html import escape
 from pathlib import Path
 
-from localarchive import texts
+from bench.pages import home_page, html_capture, policy_page
 from localarchive.server import CDX_PATH, Faults, LocalArchive, RequestLog
 from localarchive.sites import Capture, warc_bytes
-from localarchive.timestamps import http_date, iso_day
+from localarchive.timestamps import iso_day
 
 ROOT = Path(__file__).resolve().parents[1]
 START = datetime(2016, 1, 4, 9, 0, 0, tzinfo=UTC)
@@ -39,62 +38,6 @@ class Expected:
     first_seen: str
     last_seen: str
     snapshots: int
-
-
-def _policy_html(brand: str, version: int, timestamp: str, visitor: int) -> bytes:
-    sections = list(texts.ACME_A.sections)
-    for v in range(1, version + 1):  # each version adds a sentence: no text ever returns
-        sections.append(
-            texts.Section(
-                f"Update {v}",
-                (
-                    f"Since update {v}, {brand} keeps the logs of its web servers for "
-                    f"{30 * v} days and shares them with no one except the hosting provider "
-                    f"that runs server number {v} for us.",
-                ),
-            )
-        )
-    body = []
-    for section in sections:
-        if section.heading:
-            body.append(f"<h2>{escape(section.heading)}</h2>")
-        for block in section.blocks:
-            if isinstance(block, str):
-                body.append(f"<p>{escape(block)}</p>")
-            else:
-                body.append("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in block) + "</ul>")
-    year = timestamp[:4]
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Privacy Policy | {escape(brand)}</title></head>
-<body>
-<header><nav><ul><li><a href="/">Home</a></li><li><a href="/shop">Shop</a></li>
-<li><a href="/privacy-policy">Privacy</a></li></ul></nav>
-<p class="banner">Spring sale, visitor {visitor}: free delivery until {iso_day(timestamp)}</p></header>
-<main><article><h1>Privacy Policy</h1>
-{chr(10).join(body)}
-</article></main>
-<footer><p>&copy; {year} {escape(brand)} &middot; served {timestamp} &middot; {visitor} visits</p></footer>
-</body></html>
-"""
-    return page.encode()
-
-
-def _home_html(brand: str, timestamp: str) -> bytes:
-    return (
-        f"<!DOCTYPE html><html><head><title>{escape(brand)}</title></head><body>"
-        f"<h1>{escape(brand)}</h1><p>Welcome, it is {timestamp}.</p>"
-        '<p><a href="/shop">Shop</a> <a href="/privacy-policy">Privacy policy</a></p>'
-        "</body></html>"
-    ).encode()
-
-
-def _capture(url: str, timestamp: str, body: bytes) -> Capture:
-    headers = (
-        ("Date", http_date(timestamp)),
-        ("Content-Type", "text/html; charset=utf-8"),
-        ("Content-Length", str(len(body))),
-    )
-    return Capture(url, timestamp, 200, "OK", headers, body)
 
 
 def synthetic_domain(
@@ -112,11 +55,11 @@ def synthetic_domain(
         timestamp = moment.strftime("%Y%m%d%H%M%S")
         version = sum(1 for c in changes if c <= i)
         visitor = 1000 + i * 37 + rng.randint(0, 30)
-        out.append(_capture(url, timestamp, _policy_html(brand, version, timestamp, visitor)))
+        out.append(html_capture(url, timestamp, policy_page(brand, version, timestamp, visitor)))
         stamps.append((timestamp, version))
     for year in range(YEARS):
         timestamp = (START + timedelta(days=365 * year + 3)).strftime("%Y%m%d%H%M%S")
-        out.append(_capture(f"https://www.{domain}/", timestamp, _home_html(brand, timestamp)))
+        out.append(html_capture(f"https://www.{domain}/", timestamp, home_page(brand, timestamp)))
     expected: list[Expected] = []
     for version in range(len(changes) + 1):
         mine = [ts for ts, v in stamps if v == version]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote_plus, unquote_plus
@@ -132,16 +133,45 @@ class CdxResult:
     resume_key: str | None
 
 
-def search(index: Sequence[IndexEntry], query: CdxQuery) -> CdxResult:
+class CdxIndex:
+    """Index entries with their url keys sorted, so a search visits only the rows it matches.
+
+    A linear scan per query made the archive the bottleneck of a crawl of thousands of
+    domains (every domain's listing read all captures of all domains).
+    """
+
+    __slots__ = ("_keys", "_positions", "entries")
+
+    def __init__(self, entries: Sequence[IndexEntry]) -> None:
+        self.entries = entries
+        self._positions = sorted(range(len(entries)), key=lambda i: entries[i].row.urlkey)
+        self._keys = [entries[i].row.urlkey for i in self._positions]
+
+    def matching(self, matcher: _UrlMatcher) -> list[IndexEntry]:
+        """The entries whose url key the matcher accepts, in index order."""
+        keys, found = self._keys, set[int]()
+        for start in (*matcher.exact, *matcher.prefixes):
+            exact = start in matcher.exact
+            i = bisect_left(keys, start)
+            while i < len(keys) and (keys[i] == start if exact else keys[i].startswith(start)):
+                found.add(self._positions[i])
+                i += 1
+        return [self.entries[i] for i in sorted(found)]
+
+
+def search(index: CdxIndex | Sequence[IndexEntry], query: CdxQuery) -> CdxResult:
     """Rows in index order: resume point, url, dates, filters, collapse, then limit."""
     matches = query.url_matches()
+    candidates = (
+        index.matching(matches)
+        if isinstance(index, CdxIndex)
+        else [e for e in index if matches(e.row.urlkey)]
+    )
     rows: list[CdxRow] = []
     previous: CdxRow | None = None
-    for entry in index:
+    for entry in candidates:
         row = entry.row
         if query.resume_key is not None and row.key < query.resume_key:
-            continue
-        if not matches(row.urlkey):
             continue
         if query.from_ts is not None and row.timestamp < query.from_ts:
             continue

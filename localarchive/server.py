@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from localarchive.cdx import CdxQuery, CdxQueryError, blocked, render, search
+from localarchive.cdx import CdxIndex, CdxQuery, CdxQueryError, blocked, render, search
 from localarchive.replay import Replayer, Reply, not_found_reply
 from localarchive.warcs import IndexEntry, index_warcs
 
@@ -116,6 +116,7 @@ class LocalArchive:
         self.blocked = frozenset(blocked)
         self.requests: list[RequestLog] = []
         self.index: list[IndexEntry] = []
+        self._cdx_index = CdxIndex(self.index)
         self._lock = threading.Lock()
         self._server: _ArchiveServer | None = None
         self._thread: threading.Thread | None = None
@@ -138,6 +139,7 @@ class LocalArchive:
         if not self.warc_dir.is_dir():
             raise FileNotFoundError(f"no such directory: {self.warc_dir}")
         self.index = index_warcs(self.warc_dir)
+        self._cdx_index = CdxIndex(self.index)
         server = _ArchiveServer((self.host, self.port), _ArchiveHandler)
         server.archive = self
         self._server = server
@@ -243,7 +245,7 @@ class LocalArchive:
                 ],
                 f"{BLOCKED_ERROR}\n".encode(),
             )
-        body, content_type = render(search(self.index, query), query)
+        body, content_type = render(search(self._cdx_index, query), query)
         return Reply(200, [("Content-Type", content_type)], body)
 
 

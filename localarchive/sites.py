@@ -708,10 +708,14 @@ def _request_target(url: str) -> tuple[str, str]:
 
 def warc_bytes(captures: Sequence[Capture], filename: str) -> bytes:
     """One gzipped WARC: warcinfo, then response (or revisit) + request per capture."""
-    ordered = sorted(captures, key=lambda c: (c.timestamp, c.url))
-    by_time = {c.timestamp: c for c in ordered}
     out = BytesIO()
     writer = WARCWriter(out, gzip=True)
+    write_warcinfo(writer, filename, min(c.timestamp for c in captures))
+    write_captures(writer, captures)
+    return out.getvalue()
+
+
+def write_warcinfo(writer: WARCWriter, filename: str, timestamp: str) -> None:
     info = (
         b"software: localarchive demo generator\r\n"
         b"format: WARC File Format 1.0\r\n"
@@ -726,11 +730,17 @@ def warc_bytes(captures: Sequence[Capture], filename: str) -> bytes:
             warc_content_type="application/warc-fields",
             warc_headers_dict={
                 "WARC-Record-ID": f"<urn:uuid:{uuid.uuid5(_RECORD_NS, 'warcinfo ' + filename)}>",
-                "WARC-Date": iso_datetime(ordered[0].timestamp),
+                "WARC-Date": iso_datetime(timestamp),
                 "WARC-Filename": filename,
             },
         )
     )
+
+
+def write_captures(writer: WARCWriter, captures: Sequence[Capture]) -> None:
+    """Response (or revisit) + request records; a revisit's original must be among captures."""
+    ordered = sorted(captures, key=lambda c: (c.timestamp, c.url))
+    by_time = {c.timestamp: c for c in ordered}
     for capture in ordered:
         response_id = _record_id("response", capture)
         date = iso_datetime(capture.timestamp)
@@ -785,7 +795,6 @@ def warc_bytes(captures: Sequence[Capture], filename: str) -> bytes:
                 },
             )
         )
-    return out.getvalue()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -6,7 +6,7 @@ from urllib.parse import quote, unquote_plus
 import pytest
 
 from localarchive import LocalArchive
-from localarchive.cdx import CdxQuery, CdxQueryError, resume_key_after
+from localarchive.cdx import CdxIndex, CdxQuery, CdxQueryError, resume_key_after, search
 from localarchive.server import BLOCKED_ERROR
 from localarchive.warcs import CDX_FIELDS, CdxRow
 from tests.localarchive.helpers import get
@@ -176,3 +176,24 @@ def test_query_parsing_without_http() -> None:
     assert query.from_ts == "20000000000000"
     with pytest.raises(CdxQueryError):
         CdxQuery.from_params({"url": ["x.com"], "from": ["2019-01"]})
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"url": ["acme-shop.com"], "matchType": ["domain"]},
+        {"url": ["example.com"], "matchType": ["domain"]},
+        {"url": ["example.com"], "matchType": ["host"]},
+        {"url": ["example.com/dir/*"]},
+        {"url": ["example.com/dir"], "matchType": ["prefix"]},
+        {"url": ["acme-shop.com/privacy-policy"], "collapse": ["digest"], "limit": ["3"]},
+        {"url": ["acme-shop.com/privacy-policy"], "from": ["2018"], "filter": ["statuscode:200"]},
+        {"url": ["nowhere.example"], "matchType": ["domain"]},
+    ],
+)
+def test_sorted_index_answers_as_a_linear_scan(
+    demo_archive: LocalArchive, mini_archive: LocalArchive, params: dict[str, list[str]]
+) -> None:
+    query = CdxQuery.from_params(params)
+    for archive in (demo_archive, mini_archive):
+        assert search(CdxIndex(archive.index), query) == search(archive.index, query)
