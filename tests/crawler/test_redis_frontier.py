@@ -174,7 +174,8 @@ def test_a_finished_domain_is_not_queued_again(
 ) -> None:
     a, _ = workers
     a.add(["a.example"])
-    a.finish(*a.claim(1), "done", None, {})
+    (domain,) = a.claim(1)
+    a.finish(domain, "done", None, {})
     assert a.add(["a.example"]) == 0 and a.claim(1) == [] and a.exhausted()
 
 
