@@ -59,8 +59,11 @@ local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', string.format('%.6f
                            'LIMIT', 0, n)
 for _, domain in ipairs(expired) do
   redis.call('ZADD', KEYS[4], deadline, domain)
-  redis.call('HSET', KEYS[5], domain, ARGV[1])
-  table.insert(claimed, domain)
+  -- this worker's own lapsed lease: it still has the domain in hand, renewed
+  if redis.call('HGET', KEYS[5], domain) ~= ARGV[1] then
+    redis.call('HSET', KEYS[5], domain, ARGV[1])
+    table.insert(claimed, domain)
+  end
 end
 local taken_over = #claimed
 if taken_over > 0 then redis.call('HINCRBY', KEYS[6], 'taken_over', taken_over) end

@@ -132,6 +132,7 @@ def test_an_expired_lease_not_yet_taken_over_still_finishes(redis_url: str) -> N
     slow.add(["a.example"])
     assert slow.claim(1) == ["a.example"]
     time.sleep(0.05)  # only makes the lease expire; nothing asserts on how long it took
+    assert slow.claim(1) == []  # its own lapsed lease is renewed, not handed out twice
     slow.renew()  # nobody took it: the lease is still this worker's
     assert slow.held == {"a.example"}
     slow.finish("a.example", "done", None, {})
