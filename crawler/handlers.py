@@ -30,6 +30,7 @@ from crawler.politeness import (
     GateSettings,
     gate_for,
 )
+from crawler.redis_budget import shared_budget
 from webarchive.wayback import Archive
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,16 @@ def gate_settings(settings: Any, archive: Archive) -> GateSettings:
     )
 
 
+def archive_gate(settings: Any, archive: Archive) -> ArchiveGate:
+    """The process's gate for `archive`, sharing the budget group's budgets through Redis
+    when WAYBACK_REDIS_URL is set."""
+    return gate_for(
+        archive.netloc,
+        gate_settings(settings, archive),
+        shared_budget(settings, archive.netloc),
+    )
+
+
 def is_memento(response: Response) -> bool:
     """Does the response carry a capture (even an archived 429 page) rather than an answer
     of the archive itself? Captures come with Memento-Datetime; archive answers never."""
@@ -89,16 +100,15 @@ def is_memento(response: Response) -> bool:
 
 
 class ArchiveDownloadHandler(HTTP11DownloadHandler):
-    """HTTP(S) downloads gated per archive host: token buckets, 429 pauses, refusals."""
+    """HTTP(S) downloads gated per archive host: token buckets, 429 pauses, refusals;
+    shared with the budget group through Redis when WAYBACK_REDIS_URL is set."""
 
     lazy = False
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.archive = Archive.parse(crawler.settings.get("WAYBACK_ARCHIVE"))
-        self.gate: ArchiveGate = gate_for(
-            self.archive.netloc, gate_settings(crawler.settings, self.archive)
-        )
+        self.gate = archive_gate(crawler.settings, self.archive)
 
     async def download_request(self, request: Request) -> Response:
         kind = CDX if self.archive.is_cdx_url(request.url) else REPLAY

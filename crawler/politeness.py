@@ -6,12 +6,15 @@ tolerates several hundred a minute. A 429 carries no Retry-After, and an IP that
 asking while limited is refused at the TCP level for an hour, doubling each time. So CDX
 and replay get separate token buckets, any 429 silences *all* traffic to the host, and
 refused connections silence it for longer, until the run gives up and can be resumed.
+Several processes behind one IP share their budgets and pauses through a SharedBudget
+(crawler.redis_budget); without one, a gate keeps everything to itself.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -73,17 +76,39 @@ class GateSettings:
     burst: float = 1.0
 
 
+class SharedBudget(Protocol):
+    """The budgets and pause of one archive host, shared with the other processes of a
+    budget group (they share an IP); its clock is its own, not the gate's `now`."""
+
+    def delay(
+        self, kind: str, per_minute: float | None, burst: float
+    ) -> tuple[float, float | None]:
+        """Seconds to wait before a request of `kind` (0: go, a token was taken), and the
+        end of the shared pause being waited out, if that is why."""
+        ...
+
+    def pause(self, seconds: float) -> float:
+        """No request of the group for `seconds` (a longer pause under way stays); returns
+        the end of the pause, as `delay` names it."""
+        ...
+
+
 class ArchiveGate:
     """Decides when the next request to one archive host may leave.
 
     A pause starts a new *epoch*; a failure of a request sent in an earlier epoch belongs
     to a pause already under way and does not escalate it (eight requests in flight that
-    all meet the same 429 are one incident, not eight).
+    all meet the same 429 are one incident, not eight). With a shared budget, the buckets
+    are the group's, and a pause another process started begins a new epoch here too.
     """
 
-    def __init__(self, host: str, settings: GateSettings) -> None:
+    def __init__(
+        self, host: str, settings: GateSettings, shared: SharedBudget | None = None
+    ) -> None:
         self.host = host
         self.settings = settings
+        self.shared = shared
+        self._shared_pause: float | None = None  # the group's pause this gate knows of
         self.buckets = {
             CDX: TokenBucket(settings.cdx_per_minute, settings.burst),
             REPLAY: TokenBucket(settings.replay_per_minute, settings.burst),
@@ -104,12 +129,29 @@ class ArchiveGate:
             raise ArchiveUnavailable(self.stopped)
         if now < self.paused_until:
             return self.paused_until - now
+        if self.shared is not None:
+            return self._shared_delay(self.shared, kind, now)
         bucket = self.buckets[kind]
         wait = bucket.wait_time(now)
         if wait > 0:
             return wait
         bucket.take(now)
         return 0.0
+
+    def _shared_delay(self, shared: SharedBudget, kind: str, now: float) -> float:
+        per_minute = (
+            self.settings.cdx_per_minute if kind == CDX else self.settings.replay_per_minute
+        )
+        wait, paused_until = shared.delay(kind, per_minute, self.settings.burst)
+        if paused_until is not None and paused_until != self._shared_pause:
+            # Another process of the group met a 429 or a refusal: the 429s our requests
+            # in flight meet now belong to that incident and must not escalate it.
+            self._shared_pause = paused_until
+            self.epoch += 1
+            self.paused_until = max(self.paused_until, now + wait)
+            self.pauses.append((now, self.paused_until))
+            log.warning("%s paused by another worker of the group for %.3g s", self.host, wait)
+        return wait
 
     def answered_ok(self, now: float) -> None:
         self.answered = True
@@ -165,6 +207,8 @@ class ArchiveGate:
         self.epoch += 1
         self.paused_until = max(self.paused_until, now + seconds)
         self.pauses.append((now, self.paused_until))
+        if self.shared is not None:
+            self._shared_pause = self.shared.pause(seconds)
         log.warning("%s %s: no request to it for %.3g s", self.host, why, seconds)
 
     def _stop(self, message: str) -> None:
@@ -178,10 +222,10 @@ class ArchiveGate:
 _GATES: dict[str, ArchiveGate] = {}
 
 
-def gate_for(host: str, settings: GateSettings) -> ArchiveGate:
+def gate_for(host: str, settings: GateSettings, shared: SharedBudget | None = None) -> ArchiveGate:
     gate = _GATES.get(host)
-    if gate is None or gate.settings != settings:
-        gate = _GATES[host] = ArchiveGate(host, settings)
+    if gate is None or gate.settings != settings or gate.shared is not shared:
+        gate = _GATES[host] = ArchiveGate(host, settings, shared)
     return gate
 
 

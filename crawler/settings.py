@@ -55,6 +55,12 @@ WAYBACK_BACKOFF_RESET_FACTOR = 15.0  # quiet for 15 backoffs (15 min) and pauses
 WAYBACK_REFUSED_FACTOR = 5.0
 WAYBACK_REFUSED_LIMIT = 4
 WAYBACK_RATE_LIMITED_LIMIT = 8  # 429 pauses in a row (2 h in all) before the run stops
+# A crawl over several machines keeps its frontier and budgets in Redis at this URL
+# (redis://host:6379/0); None: one machine, budgets in this process alone.
+WAYBACK_REDIS_URL: str | None = None
+# Processes of one budget group share the budgets and 429 pauses above, since the archive
+# limits per IP. None: this machine's hostname; name one group for machines behind one NAT.
+WAYBACK_BUDGET_GROUP: str | None = None
 WAYBACK_REMOTE_CONCURRENCY = 2  # the buckets set the pace; two hide one round trip
 WAYBACK_LOCAL_CONCURRENCY = 8
 WAYBACK_CDX_PAGE_SIZE = 5000  # rows per CDX request: bounded memory, few requests
