@@ -108,7 +108,9 @@ def run_crawl(
     outcome = CrawlOutcome()
 
     def on_signal(signum: int, _frame: Any) -> None:
-        from twisted.internet import reactor
+        from twisted.internet import reactor as installed
+
+        reactor: Any = installed
 
         if outcome.signal is None:
             outcome.signal = signum
