@@ -24,7 +24,7 @@ from corpus.lock import DataDirLock, LockedError
 from corpus.models import ROLE_POLICY, Processed, RawCapture, TrackCapture
 from corpus.normalise import comparison_key
 from corpus.process import process_capture
-from corpus.rawstore import domain_folders, read_raw
+from corpus.rawstore import RAW_DIR, domain_folders, read_raw
 from corpus.staging import (
     RebuildLock,
     mark_complete,
@@ -32,7 +32,7 @@ from corpus.staging import (
     recover_locked,
     staged_root,
 )
-from corpus.store import INDEX_NAME, Store
+from corpus.store import INDEX_NAME, Store, atomic_file
 from corpus.versioning import build_versions
 
 log = logging.getLogger(__name__)
@@ -161,13 +161,45 @@ def _folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.glob("*.warc.gz"))
 
 
+def gather_raw(root: Path, sources: list[Path]) -> int:
+    """Copy the raw WARC files of other data directories (the workers of a shared crawl,
+    each on its own machine) into `root`'s raw store; returns how many were new. Files
+    are named by run and worker, so a name already present is the same file (a copy
+    interrupted midway is a temporary file, never under that name)."""
+    copied = 0
+    for source in sources:
+        if source.resolve() == root.resolve():
+            continue
+        if not (source / RAW_DIR).is_dir():
+            raise RebuildError(f"--from {source} has no raw store ({source / RAW_DIR})")
+        for path in sorted((source / RAW_DIR).glob("*/*.warc.gz")):
+            target = root / RAW_DIR / path.parent.name / path.name
+            if target.exists():
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "rb") as src, atomic_file(target) as out:
+                shutil.copyfileobj(src, out, 1 << 20)
+            copied += 1
+    return copied
+
+
 def rebuild(
     root: Path,
     jobs: int = 1,
     progress: Callable[[RebuildProgress], None] | None = None,
+    sources: list[Path] | None = None,
 ) -> RebuildReport:
-    """Regenerate `root`'s index and version files from its raw store; swap them in."""
+    """Regenerate `root`'s index and version files from its raw store (plus the raw
+    stores of `sources`, gathered into it first); swap them in."""
     started = time.monotonic()
+    if sources:
+        try:
+            with DataDirLock(root):
+                gather_raw(root, sources)
+        except LockedError as exc:
+            raise RebuildError(str(exc)) from exc
+        except OSError as exc:
+            raise RebuildError(f"cannot gather the raw stores into {root}: {exc}") from exc
     folders = domain_folders(root)
     if not folders:
         raise RebuildError(f"{root} has no raw captures (no {root / 'raw'}/<domain>/*.warc.gz)")

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
+from crawler.frontier import FrontierError
+
 log = logging.getLogger(__name__)
 
 STATES = ("pending", "in_progress", "done", "failed", "interrupted")
@@ -134,10 +136,6 @@ redis.call('HINCRBY', KEYS[2], 'interrupted', 1)
 redis.call('LPUSH', KEYS[5], domain)
 return 1
 """
-
-
-class FrontierError(Exception):
-    """The frontier cannot be used (its store is unreachable or misconfigured)."""
 
 
 def redacted(url: str) -> str:

@@ -61,6 +61,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crawl.add_argument("domains_file", type=Path, metavar="FILE", help="one domain a line")
     crawl_options(crawl)
+    shared = crawl.add_argument_group("several machines (README: Operations)")
+    shared.add_argument(
+        "--redis",
+        metavar="URL",
+        help="be one worker of a crawl shared through Redis (redis://HOST:PORT/DB)",
+    )
+    shared.add_argument(
+        "--crawl-id",
+        metavar="NAME",
+        help="the shared crawl's name in Redis (default: the list file's name)",
+    )
+    shared.add_argument(
+        "--worker", metavar="NAME", help="this worker's name (default: HOST-PID); names raw files"
+    )
+    shared.add_argument(
+        "--budget-group",
+        metavar="NAME",
+        help="workers of one group share the archive's budgets (default: this machine's name, "
+        "since the archive limits per IP)",
+    )
+    shared.add_argument(
+        "--lease",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="a worker that stops renewing its domains for this long loses them (default 60)",
+    )
 
     add_corpus_commands(sub)
 
@@ -202,11 +229,11 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return _locked(args.out, lambda: _crawl(frontier, archive.spec, args, options, "fetch"))
 
 
-def _locked(out: Path, work: Callable[[], int]) -> int:
+def _locked(out: Path, work: Callable[[], int], shared: str | None = None) -> int:
     from corpus.lock import DataDirLock, LockedError
 
     try:
-        with DataDirLock(out):
+        with DataDirLock(out, shared):
             return work()
     except LockedError as exc:
         print(f"policy-archive: {exc}; not starting", file=sys.stderr)
@@ -221,6 +248,7 @@ def _crawl(
     command: str,
     invalid: list[tuple[int, str]] | None = None,
     write_report: bool = False,
+    extra_settings: dict[str, object] | None = None,
 ) -> int:
     """Crawl what `frontier` holds; summary on stdout, problems on stderr, a run report."""
     from corpus.rawstore import new_run_id
@@ -244,7 +272,15 @@ def _crawl(
     if write_report:
         report.write(args.out)
     outcome = run_crawl(
-        frontier, archive, args.out, args.kind, args.url, args.verbose, options, report
+        frontier,
+        archive,
+        args.out,
+        args.kind,
+        args.url,
+        args.verbose,
+        options,
+        report,
+        extra_settings,
     )
     counts = frontier.counts()
     status = exit_status(outcome, counts)
@@ -365,7 +401,6 @@ _TOO_LONG = b"\0too long\0"
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from crawler.frontier import FrontierError, SqliteFrontier
     from webarchive.wayback import Archive, ArchiveUrlError
 
     try:
@@ -375,8 +410,12 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     _check_out(args.out)
     options = fetch_settings(args)
     listing = DomainList(args.domains_file)
+    if args.redis:
+        return _crawl_shared(args, archive.spec, options, listing)
 
     def work() -> int:
+        from crawler.frontier import FrontierError, SqliteFrontier
+
         try:
             frontier = SqliteFrontier.in_dir(args.out)
         except FrontierError as exc:
@@ -398,6 +437,50 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         )
 
     return _locked(args.out, work)
+
+
+def _crawl_shared(args: argparse.Namespace, archive: str, options: Any, listing: DomainList) -> int:
+    """One worker of a crawl shared through Redis: domains, leases and budgets there."""
+    import os
+    import socket
+
+    from crawler.frontier import FrontierError
+    from crawler.redis_frontier import RedisFrontier, redacted
+
+    if args.lease <= 0:
+        raise UserError("--lease must be a positive number of seconds")
+    crawl_id = args.crawl_id or args.domains_file.stem
+    args.worker = args.worker or f"{socket.gethostname()}-{os.getpid()}"
+    try:
+        frontier = RedisFrontier.connect(args.redis, crawl_id, args.worker, args.lease)
+    except FrontierError as exc:
+        raise UserError(str(exc)) from exc
+    extra = {"WAYBACK_REDIS_URL": args.redis, "WAYBACK_BUDGET_GROUP": args.budget_group}
+
+    def work() -> int:
+        # every worker adds the list: domains already known to the crawl are skipped
+        frontier.add(listing.domains())
+        _report_invalid(listing)
+        if listing.valid == 0:
+            frontier.close()
+            raise UserError(f"{args.domains_file} lists no domains")
+        print(
+            f"policy-archive: worker {args.worker} of crawl {crawl_id!r} at {redacted(args.redis)}",
+            file=sys.stderr,
+        )
+        return _crawl(
+            frontier,
+            archive,
+            args,
+            options,
+            "crawl",
+            listing.invalid,
+            write_report=True,
+            extra_settings={k: v for k, v in extra.items() if v},
+        )
+
+    shared_key = f"{redacted(args.redis)}#{crawl_id}"
+    return _locked(args.out, work, shared=shared_key)
 
 
 def _report_invalid(listing: DomainList) -> None:
@@ -443,6 +526,15 @@ def add_corpus_commands(sub: Any) -> None:
     out_option(rebuild)
     rebuild.add_argument(
         "--jobs", type=int, default=1, help="worker processes, one domain at a time each"
+    )
+    rebuild.add_argument(
+        "--from",
+        dest="sources",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="also take the raw captures of DIR (another worker's data directory; repeatable)",
     )
 
     export = sub.add_parser("export", help="write the corpus's versions in a data format")
@@ -492,7 +584,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UserError("--jobs must be 1 or more")
     _check_out(args.out)
-    if not args.out.is_dir():
+    if not args.out.is_dir() and not args.sources:
         raise UserError(f"--out {args.out} does not exist")
     bar = sys.stderr.isatty()
 
@@ -511,7 +603,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         )
 
     try:
-        report = rebuild(args.out, args.jobs, progress)
+        report = rebuild(args.out, args.jobs, progress, args.sources)
     except RebuildError as exc:
         raise UserError(str(exc)) from exc
     finally:
