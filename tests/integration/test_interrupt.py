@@ -174,8 +174,8 @@ def test_a_second_sigint_stops_at_once(world: Path, listing: Path, tmp_path: Pat
         process = _start(listing, archive, out)
         try:
             deadline = time.monotonic() + 60
-            # the run report appears when the crawl starts
-            while not list(out.glob("runs/*.json")):
+            # domains are taken from the frontier once the crawl runs
+            while not _in_progress(out):
                 assert process.poll() is None and time.monotonic() < deadline
                 time.sleep(0.05)
             started = time.monotonic()
