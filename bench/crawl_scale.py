@@ -456,6 +456,58 @@ def budget_run(warcs: Path, expected: Archive, n: int, folder: Path) -> BudgetRu
     )
 
 
+SHARED_CDX = 60.0  # a smaller budget, so that two workers would exceed it if not shared
+SHARED_REPLAY = 300.0
+SHARED_DOMAINS = 160
+
+
+def shared_budget_run(warcs: Path, expected: Archive, n: int, folder: Path) -> BudgetRun:
+    """Two workers of one Redis crawl in one budget group: together within the budget."""
+    import shutil
+
+    from tests.redis_server import RedisServer
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("bench: --shared-budget needs redis-server (apt-get install redis-server)")
+    domains = [domain_name(i) for i in range(n)]
+    folder.mkdir(parents=True, exist_ok=True)
+    domains_file = folder / "domains.txt"
+    domains_file.write_text("".join(f"{d}\n" for d in domains), encoding="utf-8")
+    (folder / "redis").mkdir(exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    budget = ("--cdx-per-minute", f"{SHARED_CDX:g}", "--replay-per-minute", f"{SHARED_REPLAY:g}")
+    with (
+        RedisServer(binary, folder / "redis") as redis,
+        LocalArchive(warcs, faults=Faults(delay=BUDGET_LATENCY)) as archive,
+    ):
+        began = time.monotonic()
+        workers = []
+        for name in ("w1", "w2"):
+            command = crawl_command(domains_file, archive.url, folder / "out", *budget)
+            command += ["--redis", redis.url, "--crawl-id", "bench", "--worker", name]
+            command += ["--budget-group", "bench-machine"]
+            with (folder / f"{name}.err").open("wb") as err:
+                workers.append(
+                    subprocess.Popen(
+                        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err
+                    )
+                )
+        statuses = [w.wait() for w in workers]
+        seconds = time.monotonic() - began
+        log = list(archive.requests)
+    out = written(folder / "out")
+    return BudgetRun(
+        domains=n,
+        exit_status=max(statuses),
+        seconds=seconds,
+        versions=out.versions,
+        expected_versions=sum(expected.versions[d] for d in domains),
+        cdx=pace("cdx", SHARED_CDX, [r.time for r in log if r.path.startswith(CDX_PATH)]),
+        replay=pace("replay", SHARED_REPLAY, [r.time for r in log if r.path.startswith("/web/")]),
+    )
+
+
 def print_budget(run: BudgetRun) -> None:
     print(
         f"budget: {run.domains} domains, exit {run.exit_status}, {run.seconds:.0f} s wall, "
@@ -490,6 +542,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="domains of the budget run",
     )
+    parser.add_argument(
+        "--shared-budget",
+        action="store_true",
+        help="two Redis workers of one budget group under one budget (~3 min)",
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="write every figure as JSON")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="work in DIR and keep it")
     args = parser.parse_args(argv)
@@ -499,7 +556,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="bench-crawl-scale-") as tmp:
         folder = args.keep or Path(tmp)
-        largest = max(sizes[-1], args.budget_domains if args.budget else 0)
+        largest = max(
+            sizes[-1],
+            args.budget_domains if args.budget else 0,
+            SHARED_DOMAINS if args.shared_budget else 0,
+        )
         archive = write_archive(folder / "warcs", largest)
         print(
             f"archive: {archive.domains} domains, {archive.captures} captures in "
@@ -518,16 +579,25 @@ def main(argv: list[str] | None = None) -> int:
         if args.budget:
             budget = budget_run(folder / "warcs", archive, args.budget_domains, folder / "budget")
             print_budget(budget)
+        shared = None
+        if args.shared_budget:
+            shared = shared_budget_run(
+                folder / "warcs", archive, SHARED_DOMAINS, folder / "shared-budget"
+            )
+            print("two Redis workers, one budget group:")
+            print_budget(shared)
     figures = {
         "archive": {k: v for k, v in asdict(archive).items() if k != "versions"},
         "scale": [r.figures() for r in runs],
         "checks": [asdict(c) for c in checks],
         "budget": budget.figures() if budget else None,
+        "shared_budget": shared.figures() if shared else None,
     }
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     ran = all(r.exit_status == 0 and r.domains_crawled == r.domains for r in runs)
     passed = all(c.passed for c in checks) and (budget is None or budget.passed)
+    passed = passed and (shared is None or (shared.cdx.within and shared.replay.within))
     return 0 if ran and passed else 1
 
 

@@ -25,6 +25,7 @@ from corpus.models import ROLE_POLICY, Processed, RawCapture, TrackCapture
 from corpus.normalise import comparison_key
 from corpus.process import process_capture
 from corpus.rawstore import RAW_DIR, domain_folders, read_raw
+from corpus.render import safe_segment
 from corpus.staging import (
     RebuildLock,
     mark_complete,
@@ -159,6 +160,24 @@ def _domain_results(folders: list[Path], jobs: int) -> Iterator[DomainWork]:
 
 def _folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.glob("*.warc.gz"))
+
+
+def recover_domain(store: Store, root: Path, domain: str, kind: str) -> int:
+    """Record the policy captures of `domain` that are in `root`'s raw store but not in
+    the index (a run died between the two writes); returns how many."""
+    known = store.capture_digests(domain, kind)
+    recovered = 0
+    for path in sorted((root / RAW_DIR / safe_segment(domain)).glob("*.warc.gz")):
+        for capture in read_raw(path):
+            if capture.role != ROLE_POLICY or capture.kind != kind:
+                continue
+            if (capture.url, capture.timestamp) in known:
+                continue
+            processed = process_capture(capture) if capture.body is not None else None
+            store.add_capture(capture, processed)
+            known[(capture.url, capture.timestamp)] = capture.digest
+            recovered += 1
+    return recovered
 
 
 def gather_raw(root: Path, sources: list[Path]) -> int:

@@ -94,7 +94,9 @@ class Candidates:
     def sample_homepages(self, limit: int) -> list[CdxRecord]:
         """One homepage capture per year, spread evenly up to `limit`; forgets the rest."""
         sample = [self.homepages[year] for year in sorted(self.homepages)]
-        if len(sample) > limit > 1:
+        if limit <= 0:
+            sample = []  # homepage reading switched off
+        elif len(sample) > limit > 1:
             step = (len(sample) - 1) / (limit - 1)
             sample = [sample[round(i * step)] for i in range(limit)]
         elif len(sample) > limit:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import Enum
+from typing import Any
 
 from corpus.models import ROLE_DISCOVERY, ROLE_POLICY, Processed, RawCapture
 from corpus.process import process_capture
@@ -30,7 +31,7 @@ from crawler.candidates import Candidates
 from crawler.discovery import policy_links
 from crawler.items import CaptureItem
 from crawler.replay import Dropped, Follow, Served, read_replay
-from crawler.selection import Plan, Signature, make_plan
+from crawler.selection import Plan, Signature, make_plan, parse_duration
 from webarchive.cdx import CdxError, CdxQuery, CdxRecord, parse_cdx, unique
 from webarchive.wayback import Archive
 
@@ -45,6 +46,7 @@ LISTING_FILTERS = (
 )
 ARCHIVE_HEADER_PREFIX = "x-archive-orig-"
 KEEP_HEADERS = ("content-type",)
+SECONDS_A_DAY = 86400.0
 
 
 class Phase(Enum):
@@ -66,6 +68,20 @@ class CrawlConfig:
     homepage_samples: int
     max_policy_urls: int
     max_redirects: int
+
+    @classmethod
+    def from_settings(cls, settings: Any, strategy: str | None = None) -> CrawlConfig:
+        probe = str(settings.get("WAYBACK_PROBE_EVERY") or "")
+        return cls(
+            strategy=strategy or str(settings.get("WAYBACK_STRATEGY")),
+            every=parse_duration(str(settings.get("WAYBACK_EVERY"))),
+            probe_every=parse_duration(probe) if probe and probe != "0" else None,
+            window_seconds=settings.getfloat("WAYBACK_WINDOW_DAYS") * SECONDS_A_DAY,
+            page_size=settings.getint("WAYBACK_CDX_PAGE_SIZE"),
+            homepage_samples=settings.getint("WAYBACK_HOMEPAGE_SAMPLES"),
+            max_policy_urls=settings.getint("WAYBACK_MAX_POLICY_URLS"),
+            max_redirects=settings.getint("WAYBACK_MAX_REDIRECTS"),
+        )
 
 
 @dataclass(frozen=True, slots=True)

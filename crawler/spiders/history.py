@@ -21,10 +21,9 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from corpus.models import ROLE_POLICY
-from corpus.process import process_capture
-from corpus.rawstore import RAW_DIR, read_raw
-from corpus.render import safe_segment
+from corpus.lock import DataDirLock, LockedError
+from corpus.rawstore import RAW_DIR
+from corpus.rebuild import recover_domain
 from corpus.store import INDEX_NAME, Store
 from crawler.discovery import KINDS, normalise_domain
 from crawler.domain import (
@@ -39,12 +38,10 @@ from crawler.domain import (
 from crawler.frontier import Frontier, SqliteFrontier
 from crawler.items import DomainDoneItem
 from crawler.politeness import ArchiveUnavailable
-from crawler.selection import STRATEGIES, parse_duration
+from crawler.selection import STRATEGIES
 from webarchive.wayback import Archive
 
 log = logging.getLogger(__name__)
-
-SECONDS_A_DAY = 86400.0
 
 
 class PolicyHistorySpider(Spider):
@@ -81,12 +78,17 @@ class PolicyHistorySpider(Spider):
         self.kind = kind
         self._strategy = strategy
         self.user_urls = [u for u in ([urls] if isinstance(urls, str) else urls) if u]
+        self._lock: DataDirLock | None = None
         if frontier is None:
             domains = [normalise_domain(d) for d in domain.split(",") if d.strip()]
             if not domains:
                 raise ValueError("name a domain: -a domain=example.com")
             frontier = SqliteFrontier()
             frontier.add(domains)
+            # run on its own (`scrapy crawl`, Scrapyd): it locks the data directory itself
+            self._needs_lock = True
+        else:
+            self._needs_lock = False  # the CLI holds the lock
         self.frontier = frontier
         self.active: dict[str, DomainCrawl] = {}
         self.stop_reason: str | None = None  # why the whole crawl stopped early
@@ -102,20 +104,6 @@ class PolicyHistorySpider(Spider):
     @property
     def out(self) -> Path:
         return Path(self.settings.get("POLICY_ARCHIVE_OUT"))
-
-    def _config(self) -> CrawlConfig:
-        s = self.settings
-        probe = str(s.get("WAYBACK_PROBE_EVERY") or "")
-        return CrawlConfig(
-            strategy=self._strategy or str(s.get("WAYBACK_STRATEGY")),
-            every=parse_duration(str(s.get("WAYBACK_EVERY"))),
-            probe_every=parse_duration(probe) if probe and probe != "0" else None,
-            window_seconds=s.getfloat("WAYBACK_WINDOW_DAYS") * SECONDS_A_DAY,
-            page_size=s.getint("WAYBACK_CDX_PAGE_SIZE"),
-            homepage_samples=s.getint("WAYBACK_HOMEPAGE_SAMPLES"),
-            max_policy_urls=s.getint("WAYBACK_MAX_POLICY_URLS"),
-            max_redirects=s.getint("WAYBACK_MAX_REDIRECTS"),
-        )
 
     def corpus(self) -> Store:
         """The one connection to the index this process writes through (opened on the
@@ -137,28 +125,23 @@ class PolicyHistorySpider(Spider):
     def _recover_raw(self, domain: str) -> None:
         """A run stopped in the middle of `domain`: a capture written to `raw/` right
         before the process died may have missed the index. Record it now rather than
-        fetch it again (only this domain's files are read, once)."""
+        fetch it again."""
         if self.store is None and not (self.out / RAW_DIR).is_dir():
             return
-        store = self.corpus()
-        known = store.capture_digests(domain, self.kind)
-        recovered = 0
-        for path in sorted((self.out / RAW_DIR / safe_segment(domain)).glob("*.warc.gz")):
-            for capture in read_raw(path):
-                if capture.role != ROLE_POLICY or capture.kind != self.kind:
-                    continue
-                if (capture.url, capture.timestamp) in known:
-                    continue
-                processed = process_capture(capture) if capture.body is not None else None
-                store.add_capture(capture, processed)
-                known[(capture.url, capture.timestamp)] = capture.digest
-                recovered += 1
+        recovered = recover_domain(self.corpus(), self.out, domain, self.kind)
         if recovered:
             self.crawler.stats.inc_value("policy/captures/recovered_from_raw", recovered)
             log.info("%s: %d capture(s) recovered from raw/ into the index", domain, recovered)
 
     async def start(self) -> AsyncIterator[Request]:
-        self.config = self._config()
+        self.config = CrawlConfig.from_settings(self.settings, self._strategy)
+        if self._needs_lock:
+            try:
+                self._lock = DataDirLock(self.out).__enter__()
+            except LockedError as exc:
+                self.exit_status = 3
+                self._stop(str(exc))
+                return
         for request in self._take_domains():
             yield request
 
@@ -272,7 +255,7 @@ class PolicyHistorySpider(Spider):
     def _stop(self, reason: str) -> None:
         if self.stop_reason is None:
             self.stop_reason = reason
-            self.exit_status = max(self.exit_status, 1)
+            self.exit_status = self.exit_status or 1
             log.error("stopping the crawl: %s", reason)
             self.crawler.engine.close_spider(self, "archive_unavailable")
 
@@ -302,3 +285,5 @@ class PolicyHistorySpider(Spider):
         if self.store is not None:
             self.store.close()
             self.store = None
+        if self._needs_lock and self._lock is not None:
+            self._lock.__exit__(None, None, None)

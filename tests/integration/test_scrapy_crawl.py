@@ -63,3 +63,31 @@ def test_a_blocked_domain_exits_1(tmp_path: Path, demo_archive: tuple[Path, Demo
     assert result.code == 1
     assert "refuses to list plainsite.net (403: blocked site)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_job_on_a_busy_data_directory_exits_3(
+    tmp_path: Path, archive_server: LocalArchive
+) -> None:
+    """A Scrapyd job (or `scrapy crawl`) locks the data directory like any run."""
+    from corpus.lock import DataDirLock
+
+    out = tmp_path / "data"
+    with DataDirLock(out):
+        result = scrapy_crawl("domain=plainsite.net", f"archive={archive_server.url}", f"out={out}")
+    assert result.code == 3, result.stderr[-2000:]
+    assert "another policy-archive run is writing to" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (out / "index.sqlite").exists()
+
+
+def test_several_domains_in_one_job(tmp_path: Path, archive_server: LocalArchive) -> None:
+    out = tmp_path / "data"
+    result = scrapy_crawl(
+        "domain=plainsite.net,oldtable.org", f"archive={archive_server.url}", f"out={out}"
+    )
+    assert result.code == 0, result.stderr[-3000:]
+    exported = run_cli("export", "--out", str(out))
+    assert {json.loads(line)["domain"] for line in exported.stdout.splitlines()} == {
+        "plainsite.net",
+        "oldtable.org",
+    }

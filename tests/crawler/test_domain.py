@@ -1,0 +1,350 @@
+"""One domain's crawl as a state object: phases, calls and what ends up recorded (offline)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from datetime import timedelta
+
+import pytest
+
+from bench.pages import home_page, policy_page
+from corpus.models import ROLE_DISCOVERY, ROLE_POLICY
+from crawler.domain import (
+    Answer,
+    CdxCall,
+    CrawlConfig,
+    DomainCrawl,
+    Known,
+    Output,
+    Phase,
+    ReplayCall,
+)
+from crawler.items import CaptureItem
+from localarchive.timestamps import http_date
+from webarchive.cdx import CDX_FIELDS
+from webarchive.wayback import Archive
+
+ARCHIVE = Archive.parse("http://127.0.0.1:9")
+DOMAIN = "acme-shop.com"
+KIND = "privacy"
+HOME = "https://www.acme-shop.com/"
+SHOP = "https://www.acme-shop.com/shop"
+POLICY = "https://www.acme-shop.com/privacy-policy"
+POLICY_KEY = "acme-shop.com/privacy-policy"
+HOME_TS = "20190301120000"
+# three captures of the policy, two texts: T1 and T2 share their bytes, T3 is an update
+T1, T2, T3 = "20190401120000", "20190901120000", "20200301120000"
+DIGESTS = {T1: "TEXTONEDIGEST", T2: "TEXTONEDIGEST", T3: "TEXTTWODIGEST"}
+BODIES = {T1: policy_page("Acme", 0, T1, 7), T3: policy_page("Acme", 1, T3, 9)}
+SIGNATURE_ONE = (None, (("en", "sha-of-text-one"),))
+
+
+def config(strategy: str = "all") -> CrawlConfig:
+    return CrawlConfig(
+        strategy=strategy,
+        every=timedelta(days=180),
+        probe_every=None,
+        window_seconds=183 * 86400.0,
+        page_size=50,
+        homepage_samples=3,
+        max_policy_urls=2,
+        max_redirects=3,
+    )
+
+
+def row(url: str, ts: str, digest: str, status: str = "200") -> list[str]:
+    path = url.split("acme-shop.com", 1)[1] or "/"
+    return [f"com,acme-shop){path}", ts, url, "text/html", status, digest, "4200"]
+
+
+def policy_rows() -> list[list[str]]:
+    return [row(POLICY, ts, digest) for ts, digest in DIGESTS.items()]
+
+
+def cdx_body(rows: Sequence[list[str]], resume_key: str | None = None) -> bytes:
+    """An IA JSON answer: header row, rows, and `[]`, `[key]` when more pages follow."""
+    data: list[list[str]] = [list(CDX_FIELDS), *rows]
+    if resume_key is not None:
+        data += [[], [resume_key]]
+    return json.dumps(data).encode()
+
+
+def served(call: ReplayCall, body: bytes) -> Answer:
+    """The capture the call asked for, answered as the archive sends it."""
+    ts = call.record.timestamp
+    headers = (
+        ("Memento-Datetime", http_date(ts)),
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("X-Archive-Orig-Server", "nginx"),
+        ("X-Archive-Orig-Date", http_date(ts)),
+    )
+    return Answer(call.url, 200, headers, body)
+
+
+def policy_body(call: ReplayCall) -> bytes:
+    return BODIES[T1 if DIGESTS[call.record.timestamp] == DIGESTS[T1] else T3]
+
+
+def new_crawl(
+    counts: Counter[str] | None = None,
+    known: Known | None = None,
+    urls: Sequence[str] = (),
+    strategy: str = "all",
+) -> DomainCrawl:
+    def hook(key: str, n: int) -> None:
+        if counts is not None:
+            counts[key] += n
+
+    return DomainCrawl(DOMAIN, KIND, ARCHIVE, config(strategy), known=known, urls=urls, count=hook)
+
+
+def calls(outputs: Sequence[Output]) -> list[CdxCall | ReplayCall]:
+    return [o for o in outputs if isinstance(o, CdxCall | ReplayCall)]
+
+
+def items(outputs: Sequence[Output]) -> list[CaptureItem]:
+    return [o for o in outputs if isinstance(o, CaptureItem)]
+
+
+def policy_fetches(outputs: Sequence[Output]) -> list[ReplayCall]:
+    return [o for o in outputs if isinstance(o, ReplayCall) and o.purpose == "policy"]
+
+
+def to_fetch_phase(crawl: DomainCrawl, listing_rows: Sequence[list[str]]) -> list[Output]:
+    """Lists the domain with its policy rows in the listing and no homepage: straight to
+    the fetch phase; returns what that first step asked for."""
+    (listing,) = crawl.start()
+    assert isinstance(listing, CdxCall)
+    return crawl.on_cdx(listing, 200, cdx_body(listing_rows))
+
+
+def test_homepage_link_leads_to_the_policy_and_every_capture_is_recorded_once() -> None:
+    counts: Counter[str] = Counter()
+    crawl = new_crawl(counts)
+    (listing,) = crawl.start()
+    assert isinstance(listing, CdxCall) and listing.key is None
+    assert crawl.phase is Phase.DISCOVER and crawl.outstanding == 1
+
+    out = crawl.on_cdx(
+        listing, 200, cdx_body([row(HOME, HOME_TS, "HOMEDIGEST"), row(SHOP, HOME_TS, "SHOP")])
+    )
+    (homepage,) = out
+    assert isinstance(homepage, ReplayCall) and homepage.purpose == "homepage"
+    assert homepage.role == ROLE_DISCOVERY and homepage.record.original == HOME
+    assert crawl.phase is Phase.DISCOVER and crawl.outstanding == 1
+
+    out = crawl.on_replay(homepage, served(homepage, home_page("Acme", HOME_TS)))
+    (home_item,) = items(out)
+    assert home_item.capture.role == ROLE_DISCOVERY and home_item.links == (POLICY,)
+    (lookup,) = calls(out)
+    assert isinstance(lookup, CdxCall) and lookup.key == POLICY_KEY
+    assert lookup.query.url == POLICY and lookup.query.match_type == "exact"
+    assert crawl.phase is Phase.DISCOVER and crawl.outstanding == 1
+
+    out = crawl.on_cdx(lookup, 200, cdx_body(policy_rows()))
+    assert crawl.phase is Phase.FETCH
+    fetches = policy_fetches(out)
+    assert out == fetches  # nothing recorded before a fetch answers
+    # one fetch per distinct bytes: T2 repeats T1's
+    assert sorted(f.record.timestamp for f in fetches) == [T1, T3]
+    assert crawl.outstanding == 2
+
+    recorded: list[CaptureItem] = []
+    first, last = fetches
+    out = crawl.on_replay(first, served(first, policy_body(first)))
+    recorded += items(out)
+    assert calls(out) == []
+    assert crawl.phase is Phase.FETCH and crawl.outstanding == 1
+
+    out = crawl.on_replay(last, served(last, policy_body(last)))
+    recorded += items(out)
+    assert crawl.phase is Phase.DONE and crawl.outstanding == 0
+    assert crawl.failure is None and calls(out) == []
+
+    by_ts = {item.capture.timestamp: item.capture for item in recorded}
+    assert len(recorded) == 3 and set(by_ts) == {T1, T2, T3}  # each capture exactly once
+    assert all(item.capture.role == ROLE_POLICY for item in recorded)
+    assert all(item.capture.url == POLICY for item in recorded)
+    for ts in (T1, T3):
+        assert by_ts[ts].body == policy_body(next(f for f in fetches if f.record.timestamp == ts))
+        assert by_ts[ts].digest == DIGESTS[ts]
+        assert ("Server", "nginx") in by_ts[ts].headers  # the page's own, unprefixed
+    fetched = [item for item in recorded if item.capture.body is not None]
+    assert all(item.processed and item.processed.documents for item in fetched)
+    assert len({item.processed.documents[0].sha256 for item in fetched if item.processed}) == 2
+    # T2 is recorded without a fetch, pointing at the capture holding its bytes
+    assert by_ts[T2].body is None and by_ts[T2].refers_to == (POLICY, T1)
+
+    assert crawl.counts["policy/captures/listed"] == 3
+    assert crawl.counts["policy/captures/fetched_policy"] == 2
+    assert crawl.counts["policy/captures/same_bytes"] == 1
+    assert crawl.counts["policy/candidates"] == 1
+    assert counts == crawl.counts  # the hook sees every count
+
+
+@pytest.mark.parametrize("strategy", ["all", "changes", "interval"])
+def test_each_policy_capture_is_recorded_once_whatever_the_strategy(strategy: str) -> None:
+    crawl = new_crawl(strategy=strategy)
+    pending = calls(to_fetch_phase(crawl, policy_rows()))
+    recorded: list[CaptureItem] = []
+    while pending:
+        call = pending.pop(0)
+        assert isinstance(call, ReplayCall) and call.purpose == "policy"
+        out = crawl.on_replay(call, served(call, policy_body(call)))
+        pending += calls(out)
+        recorded += items(out)
+    assert crawl.phase is Phase.DONE and crawl.outstanding == 0
+    stamps = sorted(item.capture.timestamp for item in recorded)
+    # `interval` (every 180 days) takes the first capture of each period only
+    assert stamps == ([T1, T3] if strategy == "interval" else [T1, T2, T3])
+    assert crawl.counts["policy/captures/fetched_policy"] == 2
+
+
+def test_paged_listing_asks_for_the_next_page_before_moving_on() -> None:
+    crawl = new_crawl()
+    (listing,) = crawl.start()
+    assert isinstance(listing, CdxCall)
+    key = "com,acme-shop)/shop 20190301120000"
+    out = crawl.on_cdx(listing, 200, cdx_body([row(HOME, HOME_TS, "HOMEDIGEST")], key))
+    (page_two,) = out
+    assert isinstance(page_two, CdxCall)
+    assert page_two.resume_key == key and page_two.key is None
+    assert page_two.query == listing.query
+    assert "resumeKey=" in crawl.cdx_url(page_two)
+    assert crawl.phase is Phase.DISCOVER and crawl.outstanding == 1
+
+    # the second page completes the listing: only now are homepages read
+    out = crawl.on_cdx(page_two, 200, cdx_body(policy_rows()))
+    (homepage,) = out
+    assert isinstance(homepage, ReplayCall) and homepage.purpose == "homepage"
+    out = crawl.on_replay(homepage, served(homepage, home_page("Acme", HOME_TS)))
+    # the linked policy was in the listing (page two): no lookup, its captures are fetched
+    assert crawl.phase is Phase.FETCH
+    assert sorted(f.record.timestamp for f in policy_fetches(out)) == [T1, T3]
+    assert crawl.counts["policy/captures/listed"] == 3
+
+
+def test_403_on_the_listing_fails_the_domain_as_blocked() -> None:
+    crawl = new_crawl()
+    (listing,) = crawl.start()
+    assert isinstance(listing, CdxCall)
+    assert crawl.on_cdx(listing, 403, b"Blocked Site Error") == []
+    assert crawl.phase is Phase.FAILED and crawl.finished
+    assert crawl.failure is not None and "blocked" in crawl.failure
+    # a late or repeated answer changes nothing
+    assert crawl.on_cdx(listing, 200, cdx_body(policy_rows())) == []
+    assert crawl.on_error(listing, "TimeoutError") == []
+    assert crawl.phase is Phase.FAILED and "blocked" in crawl.failure
+
+
+def test_answers_in_flight_when_the_domain_fails_are_ignored() -> None:
+    crawl = new_crawl(urls=[POLICY])
+    (listing,) = crawl.start()
+    assert isinstance(listing, CdxCall)
+    out = crawl.on_cdx(listing, 200, cdx_body([row(HOME, HOME_TS, "HOMEDIGEST")]))
+    (lookup,) = [c for c in calls(out) if isinstance(c, CdxCall)]
+    (homepage,) = [c for c in calls(out) if isinstance(c, ReplayCall)]
+    assert lookup.key == POLICY_KEY  # the user's URL is looked up
+
+    assert crawl.on_cdx(lookup, 403, b"") == []
+    assert crawl.phase is Phase.FAILED and crawl.failure and "blocked" in crawl.failure
+    assert crawl.on_replay(homepage, served(homepage, home_page("Acme", HOME_TS))) == []
+    assert crawl.phase is Phase.FAILED
+
+
+def test_an_html_page_instead_of_cdx_data_fails_with_a_clear_message() -> None:
+    crawl = new_crawl()
+    (listing,) = crawl.start()
+    assert isinstance(listing, CdxCall)
+    body = b"<!DOCTYPE html><html><body><h1>Please log in</h1></body></html>"
+    assert crawl.on_cdx(listing, 200, body) == []
+    assert crawl.phase is Phase.FAILED
+    assert crawl.failure is not None
+    assert "not a Wayback CDX endpoint" in crawl.failure and "HTML" in crawl.failure
+    assert ARCHIVE.base in crawl.failure
+
+
+def test_a_failed_policy_fetch_is_dropped_with_a_reason_and_the_crawl_finishes() -> None:
+    crawl = new_crawl()
+    fetches = policy_fetches(to_fetch_phase(crawl, policy_rows()))
+    (first,) = [f for f in fetches if f.record.timestamp == T1]
+    (last,) = [f for f in fetches if f.record.timestamp == T3]
+
+    recorded = items(crawl.on_replay(first, served(first, policy_body(first))))
+    out = crawl.on_error(last, "TimeoutError: took too long")
+    recorded += items(out)
+    assert crawl.phase is Phase.DONE and crawl.failure is None and crawl.outstanding == 0
+    assert crawl.counts["policy/dropped/replay_failed"] == 1
+    # T3 could not be had; T1 and its twin T2 are recorded
+    assert sorted(item.capture.timestamp for item in recorded) == [T1, T2]
+
+
+def test_a_failed_fetch_is_made_up_for_by_a_capture_with_the_same_bytes() -> None:
+    crawl = new_crawl()
+    fetches = policy_fetches(to_fetch_phase(crawl, policy_rows()))
+    (first,) = [f for f in fetches if f.record.timestamp == T1]
+    (last,) = [f for f in fetches if f.record.timestamp == T3]
+
+    out = crawl.on_error(first, "ConnectionRefusedError")
+    (twin,) = policy_fetches(out)
+    assert twin.record.timestamp == T2  # same digest as T1: its bytes are still wanted
+    recorded = items(crawl.on_replay(twin, served(twin, policy_body(twin))))
+    recorded += items(crawl.on_replay(last, served(last, policy_body(last))))
+    assert crawl.phase is Phase.DONE
+    assert sorted(item.capture.timestamp for item in recorded) == [T2, T3]
+    assert crawl.counts["policy/dropped/replay_failed"] == 1
+
+
+def test_stored_captures_are_never_fetched_again() -> None:
+    known = Known(
+        stored={(POLICY, T1): DIGESTS[T1], (POLICY, T2): DIGESTS[T2]},
+        signatures=lambda digests: {d: SIGNATURE_ONE for d in digests if d == DIGESTS[T1]},
+    )
+    crawl = new_crawl(known=known)
+    (fetch,) = policy_fetches(to_fetch_phase(crawl, policy_rows()))
+    assert fetch.record.timestamp == T3
+    recorded = items(crawl.on_replay(fetch, served(fetch, policy_body(fetch))))
+    assert crawl.phase is Phase.DONE
+    assert [item.capture.timestamp for item in recorded] == [T3]
+    assert crawl.counts["policy/captures/already_stored"] == 2
+    assert crawl.counts["policy/captures/fetched_policy"] == 1
+
+
+def test_a_domain_with_nothing_new_finishes_without_a_policy_fetch() -> None:
+    known = Known(
+        stored={(POLICY, ts): digest for ts, digest in DIGESTS.items()},
+        signatures=lambda digests: {d: SIGNATURE_ONE for d in digests},
+    )
+    crawl = new_crawl(known=known)
+    out = to_fetch_phase(crawl, policy_rows())
+    assert out == []
+    assert crawl.phase is Phase.DONE and crawl.outstanding == 0 and crawl.failure is None
+    assert crawl.counts["policy/captures/listed"] == 3
+    assert crawl.counts["policy/captures/already_stored"] == 3
+    assert crawl.counts["wayback/replay_requests"] == 0
+    assert crawl.counts["policy/captures/fetched_policy"] == 0
+
+
+def test_a_domain_without_any_candidate_is_done_right_after_its_listing() -> None:
+    crawl = new_crawl()
+    out = to_fetch_phase(crawl, [row(SHOP, HOME_TS, "SHOP")])
+    assert out == []
+    assert crawl.phase is Phase.DONE and crawl.failure is None
+    assert crawl.counts["policy/candidates"] == 0
+    assert crawl.counts["wayback/replay_requests"] == 0
+
+
+def test_a_homepage_without_policy_links_ends_discovery_with_nothing_to_fetch() -> None:
+    crawl = new_crawl()
+    (listing,) = crawl.start()
+    assert isinstance(listing, CdxCall)
+    (homepage,) = crawl.on_cdx(listing, 200, cdx_body([row(HOME, HOME_TS, "HOMEDIGEST")]))
+    assert isinstance(homepage, ReplayCall)
+    body = b"<html><body><h1>Acme</h1><a href='/shop'>Shop</a></body></html>"
+    out = crawl.on_replay(homepage, served(homepage, body))
+    (home_item,) = out  # the homepage capture itself, no call
+    assert isinstance(home_item, CaptureItem) and home_item.links == ()
+    assert crawl.phase is Phase.DONE and crawl.outstanding == 0
+    assert crawl.counts["policy/urls_selected"] == 0
