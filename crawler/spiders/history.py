@@ -264,7 +264,7 @@ class PolicyHistorySpider(Spider):
     def on_idle(self) -> None:
         """Nothing in flight: take more domains, or wait while other workers still hold
         some (their leases may expire and come back)."""
-        requests = list(self._take_domains())
+        requests = [r for r in self._take_domains() if isinstance(r, Request)]
         for request in requests:
             self.crawler.engine.crawl(request)
         waiting = requests or self.active or not self.frontier.exhausted()

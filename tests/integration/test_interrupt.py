@@ -138,8 +138,9 @@ def test_sigkill_then_the_same_command_gives_the_uninterrupted_corpus(
     assert runs.code == 0 and "died" in runs.stdout and "finished" in runs.stdout
 
 
-def test_sigint_stops_gracefully_reports_and_resumes(
-    world: Path, listing: Path, reference: dict, tmp_path: Path
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stop_signal_stops_gracefully_reports_and_resumes(
+    signum: int, status: int, world: Path, listing: Path, reference: dict, tmp_path: Path
 ) -> None:
     out = tmp_path / "data"
     with LocalArchive(world, faults=Faults(delay=0.03)) as archive:
@@ -147,19 +148,19 @@ def test_sigint_stops_gracefully_reports_and_resumes(
         process = _start(listing, archive, out, "--in-flight", "2")
         try:
             _wait_for_requests(archive, process, int(reference["requests"] * 0.5))
-            process.send_signal(signal.SIGINT)
+            process.send_signal(signum)
             stdout, stderr = process.communicate(timeout=120)
         finally:
             if process.poll() is None:
                 process.kill()
-    assert process.returncode == 130, stderr
+    assert process.returncode == status, stderr
     assert "Traceback" not in stderr
     assert "interrupted" in stderr and "re-run the same command" in stderr
     # the summary tells finished, interrupted and untouched domains apart
     assert "[in progress]" not in stdout
     assert "[ok]" in stdout and "[interrupted]" in stdout and "[pending]" in stdout
     report = json.loads(next((out / "runs").glob("*.json")).read_text())
-    assert report["status"] == "interrupted" and report["exit_status"] == 130
+    assert report["status"] == "interrupted" and report["exit_status"] == status
     assert report["domains"]["interrupted"] + report["domains"]["pending"] > 0
     with LocalArchive(world) as archive:
         again = run_cli("crawl", str(listing), "--archive", archive.url, "--out", str(out))
