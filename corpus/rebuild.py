@@ -240,6 +240,7 @@ def rebuild(
         store = Store.open(staged, durable=False)
         try:
             _copy_runs(root / INDEX_NAME, store)
+            _copy_outcomes(root / INDEX_NAME, store)
             report = _fill(store, folders, jobs, started, progress)
             store.record_run(
                 datetime.now(UTC).isoformat(timespec="seconds"),
@@ -289,6 +290,22 @@ def _fill(
     store.heal()
     versions = store.db.execute("SELECT COUNT(*) FROM versions").fetchone()[0]
     return RebuildReport(len(folders), captures, payloads, int(versions), 0.0)
+
+
+def _copy_outcomes(old_index: Path, store: Store) -> None:
+    """Keep the pending and dropped captures: raw/ holds only what was stored."""
+    if not old_index.exists():
+        return
+    try:
+        old = sqlite3.connect(f"file:{old_index}?mode=ro", uri=True)
+        try:
+            rows = old.execute("SELECT * FROM capture_outcomes").fetchall()
+        finally:
+            old.close()
+    except sqlite3.DatabaseError as exc:
+        log.warning("the old index's pending and dropped captures cannot be read (%s)", exc)
+        return
+    store.add_outcomes(rows)
 
 
 def _copy_runs(old_index: Path, store: Store) -> None:

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 INDEX_NAME = "index.sqlite"
 _IN_CHUNK = 500  # parameters per IN (...) query: well under SQLite's limit
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # The current schema; older indexes reach it through _MIGRATIONS.
 _SCHEMA = """
@@ -67,6 +68,15 @@ CREATE TABLE IF NOT EXISTS changes (
 CREATE TABLE IF NOT EXISTS pending (
     domain TEXT NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (domain, kind)
 );
+-- Listed captures that are not stored: `pending` (a passing fault: the next run asks
+-- again) or `dropped` (with a reason: never asked again). A stored capture has no row.
+-- (No semicolon in these comments: the schema is run statement by statement.)
+CREATE TABLE IF NOT EXISTS capture_outcomes (
+    domain TEXT NOT NULL, kind TEXT NOT NULL, url TEXT NOT NULL, timestamp TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'dropped')), reason TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    PRIMARY KEY (domain, kind, url, timestamp)
+);
 CREATE VIEW IF NOT EXISTS drops AS
     SELECT c.domain, c.kind, c.url, c.timestamp, p.drop_reason AS reason
     FROM captures c JOIN payloads p ON p.kind = c.kind AND p.digest = c.digest
@@ -92,8 +102,16 @@ def _migrate_1_to_2(db: sqlite3.Connection) -> None:
     db.execute("INSERT OR IGNORE INTO pending SELECT DISTINCT domain, kind FROM captures")
 
 
+def _migrate_2_to_3(db: sqlite3.Connection) -> None:
+    """Pending and dropped captures are recorded (capture_outcomes)."""
+    _create_schema(db)
+
+
 # _MIGRATIONS[n] takes an index from schema n to n + 1, inside one transaction.
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1_to_2}
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _migrate_1_to_2,
+    2: _migrate_2_to_3,
+}
 
 
 def _create_schema(db: sqlite3.Connection) -> None:
@@ -164,6 +182,10 @@ _VERSION_COLUMNS = (
     "v.archive_url, v.text_sha, v.path, v.similarity, v.words_added, v.words_removed, "
     "v.revert_of, v.flapping"
 )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _version(row: tuple[object, ...]) -> Version:
@@ -333,6 +355,10 @@ class Store:
         self.db.execute(
             "INSERT OR IGNORE INTO pending VALUES (?, ?)", (capture.domain, capture.kind)
         )
+        self.db.execute(
+            "DELETE FROM capture_outcomes WHERE domain=? AND kind=? AND url=? AND timestamp=?",
+            (capture.domain, capture.kind, capture.url, capture.timestamp),
+        )
         if processed is None:
             return
         # The first result for a payload stands: the same bytes always yield the same
@@ -354,6 +380,60 @@ class Store:
                 "INSERT OR IGNORE INTO payload_documents VALUES (?, ?, ?, ?, ?)",
                 (capture.kind, capture.digest, document.lang, sha, document.title),
             )
+
+    def record_outcome(
+        self, domain: str, kind: str, url: str, timestamp: str, state: str, reason: str
+    ) -> None:
+        """A listed capture that was not stored: pending (asked again next run) or
+        dropped (never asked again). A capture already stored keeps no outcome."""
+        with self._transaction():
+            stored = self.db.execute(
+                "SELECT 1 FROM captures WHERE domain=? AND kind=? AND url=? AND timestamp=?",
+                (domain, kind, url, timestamp),
+            ).fetchone()
+            if stored is not None:
+                return
+            self.db.execute(
+                "INSERT OR REPLACE INTO capture_outcomes VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (domain, kind, url, timestamp, state, reason, _now()),
+            )
+
+    def add_outcomes(self, rows: Iterable[tuple[str, str, str, str, str, str, str]]) -> None:
+        """Carry over another index's outcomes (rebuild: raw/ does not hold them)."""
+        with self._transaction():
+            self.db.executemany(
+                "INSERT OR IGNORE INTO capture_outcomes VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+            )
+
+    def dropped_captures(self, domain: str, kind: str) -> dict[tuple[str, str], str]:
+        """(url, timestamp) -> reason of the captures dropped for good."""
+        rows = self.db.execute(
+            "SELECT url, timestamp, reason FROM capture_outcomes "
+            "WHERE domain=? AND kind=? AND state='dropped'",
+            (domain, kind),
+        )
+        return {(url, ts): reason for url, ts, reason in rows}
+
+    def outcome_counts(self, domains: Iterable[str] | None = None) -> dict[str, int]:
+        """Captures pending and dropped (of `domains`, default all)."""
+        counts = {"pending": 0, "dropped": 0}
+        if domains is None:
+            rows = self.db.execute(
+                "SELECT state, COUNT(*) FROM capture_outcomes GROUP BY state"
+            ).fetchall()
+        else:
+            wanted = sorted(set(domains))
+            rows = []
+            for start in range(0, len(wanted), _IN_CHUNK):
+                chunk = wanted[start : start + _IN_CHUNK]
+                rows += self.db.execute(
+                    "SELECT state, COUNT(*) FROM capture_outcomes WHERE domain IN "
+                    f"({', '.join('?' * len(chunk))}) GROUP BY state",
+                    chunk,
+                ).fetchall()
+        for state, n in rows:
+            counts[state] += n
+        return counts
 
     def add_changes(self, changes: Iterable[tuple[str, str, Change]]) -> None:
         """Seed the change cache with sizes measured elsewhere (rebuild workers)."""

@@ -29,7 +29,7 @@ from corpus.models import ROLE_DISCOVERY, ROLE_POLICY, Processed, RawCapture
 from corpus.process import process_capture
 from crawler.candidates import Candidates
 from crawler.discovery import policy_links
-from crawler.items import CaptureItem
+from crawler.items import CaptureItem, CaptureOutcomeItem
 from crawler.replay import Dropped, Follow, Served, read_replay
 from crawler.selection import Plan, Signature, make_plan, parse_duration
 from webarchive.cdx import CdxError, CdxQuery, CdxRecord, parse_cdx, unique
@@ -91,6 +91,7 @@ class Known:
 
     stored: Mapping[tuple[str, str], str] = field(default_factory=dict)
     signatures: Callable[[Iterable[str]], Mapping[str, Signature]] = lambda _digests: {}
+    dropped: Mapping[tuple[str, str], str] = field(default_factory=dict)  # -> reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +127,15 @@ class Answer:
 
 
 Call = CdxCall | ReplayCall
-Output = CdxCall | ReplayCall | CaptureItem
+Output = CdxCall | ReplayCall | CaptureItem | CaptureOutcomeItem
+
+# Answers of the archive itself that pass (the handler has already asked again): the
+# capture is pending, not dropped.
+TRANSIENT_DROPS = frozenset(
+    {"archive_http_500", "archive_http_502", "archive_http_503", "archive_http_504",
+     "archive_http_520", "archive_http_522", "archive_http_524", "archive_http_408",
+     "archive_http_429"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +173,7 @@ class DomainCrawl:
         self.user_urls = [u for u in urls if u]
         self.phase = Phase.DISCOVER
         self.failure: str | None = None
+        self.transient = False  # the failure passes: the domain is tried again next run
         self.counts: Counter[str] = Counter()
         self._count_hook = count
         self.outstanding = 0
@@ -184,9 +194,11 @@ class DomainCrawl:
     def finished(self) -> bool:
         return self.phase in (Phase.DONE, Phase.FAILED)
 
-    def fail(self, message: str) -> list[Output]:
+    def fail(self, message: str, transient: bool = False) -> list[Output]:
+        """The domain cannot be finished: for good, or (`transient`) not in this run."""
         if not self.finished:
             self.failure = message
+            self.transient = transient
             self.phase = Phase.FAILED
             log.warning("%s: %s", self.domain, message)
         return []
@@ -243,7 +255,8 @@ class DomainCrawl:
             return self.fail(f"the archive refuses to list {self.domain} (403: blocked site)")
         if status != 200:
             return self.fail(
-                f"the archive's CDX endpoint answered HTTP {status} for {self.cdx_url(call)}"
+                f"the archive's CDX endpoint answered HTTP {status} for {self.cdx_url(call)}",
+                transient=f"archive_http_{status}" in TRANSIENT_DROPS,
             )
         try:
             page = parse_cdx(body)
@@ -308,10 +321,12 @@ class DomainCrawl:
         if call.purpose == "move":
             return self._calls(self._moved(call, outcome)) + self._advance()
         if isinstance(outcome, Dropped):
-            self.count(f"policy/dropped/{outcome.reason}")
             log.info("no capture from %s: %s", answer.url, outcome.reason)
             if call.plan is not None:
-                return self._calls(self._learn(call, None, None)) + self._advance()
+                pending = outcome.reason in TRANSIENT_DROPS
+                unsettled = self._unstored(call, outcome.reason, pending)
+                return unsettled + self._calls(self._learn(call, None, None)) + self._advance()
+            self.count(f"policy/dropped/{outcome.reason}")
             return self._advance()
         assert isinstance(outcome, Served)
         item = self._capture_item(call, answer, outcome)
@@ -319,18 +334,38 @@ class DomainCrawl:
             return self._calls(self._homepage(item)) + self._advance()
         return self._calls(self._policy(call, item)) + self._advance()
 
-    def on_error(self, call: Call, reason: str) -> list[Output]:
-        """A call that got no answer (the retries are spent)."""
+    def on_error(self, call: Call, reason: str, transient: bool = True) -> list[Output]:
+        """A call that got no answer: a passing fault whose retries are spent
+        (`transient`), or one that asking again would not change (`reason` is then a
+        drop reason such as too_large)."""
         self._answered()
         if self.finished:
             return []
         if isinstance(call, CdxCall):
-            return self.fail(f"cannot list captures at {self.archive.base}: {reason}")
-        self.count("policy/dropped/replay_failed")
+            return self.fail(
+                f"cannot list captures at {self.archive.base}: {reason}", transient=transient
+            )
         log.warning("could not fetch %s: %s", call.url, reason)
         if call.plan is not None:
-            return self._calls(self._learn(call, None, None)) + self._advance()
+            unsettled = self._unstored(
+                call, reason if not transient else "replay_failed", transient
+            )
+            return unsettled + self._calls(self._learn(call, None, None)) + self._advance()
+        self.count("policy/discovery/failed")
         return self._advance()
+
+    def _unstored(self, call: ReplayCall, reason: str, pending: bool) -> list[Output]:
+        """The record of a listed policy capture that was not stored, and why."""
+        state = "pending" if pending else "dropped"
+        self.count(f"policy/captures/{state}")
+        if not pending:
+            self.count(f"policy/dropped/{reason}")
+        record = call.record
+        return [
+            CaptureOutcomeItem(
+                self.domain, self.kind, record.original, record.timestamp, state, reason
+            )
+        ]
 
     # -- discovery --------------------------------------------------------------------
 
@@ -392,7 +427,12 @@ class DomainCrawl:
         for number, plan in enumerate(self.plans):
             for index, slot in enumerate(plan.slots):
                 record = slot.record
-                digest = self.known.stored.get((record.original, record.timestamp))
+                where = (record.original, record.timestamp)
+                if where in self.known.dropped:
+                    self.count("policy/captures/dropped_before")
+                    plan.know_stored(index, None)
+                    continue
+                digest = self.known.stored.get(where)
                 if digest is not None:
                     self.count("policy/captures/already_stored")
                     holder = Holder(record.original, record.timestamp, digest)

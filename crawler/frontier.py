@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,7 +51,8 @@ CREATE TABLE IF NOT EXISTS domains (
     priority INTEGER NOT NULL DEFAULT 1,
     reason TEXT,
     summary TEXT,
-    updated TEXT
+    updated TEXT,
+    postponed_in TEXT  -- the run that met a passing fault on it: not taken again by it
 );
 CREATE INDEX IF NOT EXISTS domains_by_state ON domains (state, priority, position);
 """
@@ -65,10 +67,14 @@ class SqliteFrontier:
     data directory's lock sees to that)."""
 
     def __init__(self, path: Path | str = ":memory:") -> None:
+        self.run = uuid.uuid4().hex
         try:
             self.db = sqlite3.connect(str(path), isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(_SCHEMA)
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(domains)")}
+            if "postponed_in" not in columns:
+                self.db.execute("ALTER TABLE domains ADD COLUMN postponed_in TEXT")
         except sqlite3.DatabaseError as exc:
             raise FrontierError(f"cannot use the crawl frontier {path}: {exc}") from exc
 
@@ -117,8 +123,8 @@ class SqliteFrontier:
             self.db.execute("BEGIN IMMEDIATE")
             rows = self.db.execute(
                 "SELECT domain FROM domains WHERE state IN ('pending', 'interrupted') "
-                "ORDER BY priority, position LIMIT ?",
-                (n,),
+                "AND postponed_in IS NOT ? ORDER BY priority, position LIMIT ?",
+                (self.run, n),
             ).fetchall()
             domains = [domain for (domain,) in rows]
             self.db.executemany(
@@ -144,6 +150,15 @@ class SqliteFrontier:
                 (state, reason, json.dumps(summary, sort_keys=True), _now(), domain),
             )
 
+    def postpone(self, domain: str, reason: str, summary: dict[str, int]) -> None:
+        """A passing fault stopped `domain`: interrupted, for the next run to take first."""
+        with self.db:
+            self.db.execute(
+                "UPDATE domains SET state='interrupted', priority=0, reason=?, summary=?, "
+                "updated=?, postponed_in=? WHERE domain=?",
+                (reason, json.dumps(summary, sort_keys=True), _now(), self.run, domain),
+            )
+
     def release(self, domain: str) -> None:
         with self.db:
             self.db.execute(
@@ -159,8 +174,11 @@ class SqliteFrontier:
         return counts
 
     def exhausted(self) -> bool:
+        """Nothing left that this run could take."""
         row = self.db.execute(
-            "SELECT 1 FROM domains WHERE state IN ('pending', 'interrupted', 'in_progress') LIMIT 1"
+            "SELECT 1 FROM domains WHERE state IN ('pending', 'interrupted', 'in_progress') "
+            "AND postponed_in IS NOT ? LIMIT 1",
+            (self.run,),
         ).fetchone()
         return row is None
 

@@ -15,12 +15,19 @@ from typing import Any
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DownloadConnectionRefusedError, IgnoreRequest
+from scrapy.exceptions import (
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import error as net_error
 from twisted.internet.task import deferLater
-from twisted.web._newclient import ResponseNeverReceived
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawler.politeness import (
     CDX,
@@ -28,6 +35,7 @@ from crawler.politeness import (
     ArchiveGate,
     ArchiveUnavailable,
     GateSettings,
+    TransientFailure,
     gate_for,
 )
 from crawler.redis_budget import shared_budget
@@ -36,22 +44,43 @@ from webarchive.wayback import Archive
 log = logging.getLogger(__name__)
 
 
-def refusal(exc: BaseException) -> str | None:
-    """The name of the refusal `exc` is (refused, reset before any answer), else None.
+# Answers of the archive itself (no Memento-Datetime) that pass: asked again with back-off.
+TRANSIENT_STATUSES = frozenset({500, 502, 503, 504, 520, 522, 524, 408})
 
-    Scrapy wraps Twisted's errors (a refusal becomes DownloadConnectionRefusedError, a
-    connection closed before the response DownloadFailedError); the cause tells which.
-    A body cut short (data loss) is not a refusal: that is a flaky transfer, which the
-    stock RetryMiddleware retries.
+
+def refusal(exc: BaseException) -> str | None:
+    """The name of the refusal `exc` is (the connection refused: how the archive blocks
+    an IP), else None.
+
+    Scrapy wraps Twisted's errors (a refusal becomes DownloadConnectionRefusedError); the
+    cause tells which. A connection dropped or reset after it was made, or a body cut
+    short, is not a refusal: that is a flaky transfer, retried (`transient`).
     """
+    for error in (exc, exc.__cause__):
+        if isinstance(error, DownloadConnectionRefusedError | net_error.ConnectionRefusedError):
+            return type(error).__name__
+    return None
+
+
+def transient(exc: BaseException) -> str | None:
+    """The name of the passing fault `exc` is (dropped, reset, timed out, cut short),
+    else None (a refusal, a stop, a page over the size limit: not retried)."""
+    if isinstance(exc, IgnoreRequest | ArchiveUnavailable | DownloadCancelledError):
+        return None  # stopping, off the archive, or over DOWNLOAD_MAXSIZE: permanent
+    if refusal(exc) is not None:
+        return None
     for error in (exc, exc.__cause__):
         if isinstance(
             error,
-            DownloadConnectionRefusedError
-            | net_error.ConnectionRefusedError
-            | net_error.ConnectError
+            net_error.ConnectError
             | net_error.ConnectionLost
-            | ResponseNeverReceived,
+            | net_error.ConnectionDone
+            | net_error.TimeoutError
+            | ResponseNeverReceived
+            | ResponseFailed
+            | DownloadFailedError
+            | DownloadTimeoutError
+            | ResponseDataLossError,
         ):
             return type(error).__name__
     return None
@@ -109,11 +138,14 @@ class ArchiveDownloadHandler(HTTP11DownloadHandler):
         super().__init__(crawler)
         self.archive = Archive.parse(crawler.settings.get("WAYBACK_ARCHIVE"))
         self.gate = archive_gate(crawler.settings, self.archive)
+        self.retry_times = crawler.settings.getint("WAYBACK_RETRY_TIMES")
+        self.retry_backoff = crawler.settings.getfloat("WAYBACK_RETRY_BACKOFF")
 
     async def download_request(self, request: Request) -> Response:
         kind = CDX if self.archive.is_cdx_url(request.url) else REPLAY
         stats = self.crawler.stats
         assert stats is not None
+        attempt = 0
         while True:
             await self._wait(kind)
             epoch = self.gate.epoch
@@ -123,7 +155,14 @@ class ArchiveDownloadHandler(HTTP11DownloadHandler):
             except Exception as exc:
                 reason = refusal(exc)
                 if reason is None:
-                    raise
+                    fault = transient(exc)
+                    if fault is None:
+                        raise
+                    attempt += 1
+                    if attempt > self.retry_times:
+                        raise TransientFailure(f"{fault} ({attempt} tries)") from exc
+                    await self._retry_pause(attempt, fault, request)
+                    continue
                 stats.inc_value("wayback/refused")
                 paused = self.gate.connection_failed(epoch, time.monotonic(), reason)
                 stats.inc_value("wayback/paused_seconds", round(paused))
@@ -140,7 +179,35 @@ class ArchiveDownloadHandler(HTTP11DownloadHandler):
                     raise ArchiveUnavailable(self.gate.stopped)
                 continue
             self.gate.answered_ok(time.monotonic())
+            if response.status in TRANSIENT_STATUSES and not is_memento(response):
+                # the archive's own 5xx (an archived 5xx page is a capture, kept as such)
+                attempt += 1
+                if attempt <= self.retry_times:
+                    await self._retry_pause(attempt, f"HTTP {response.status}", request)
+                    continue
             return response
+
+    async def _retry_pause(self, attempt: int, fault: str, request: Request) -> None:
+        """Back-off before asking again: 1, 2, 4 s (WAYBACK_RETRY_BACKOFF, doubling)."""
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("wayback/retries")
+        stats.inc_value(f"wayback/faults/{fault.split(' ')[0]}")
+        seconds = self.retry_backoff * 2 ** (attempt - 1)
+        log.info("%s: %s; again in %.3g s (try %d)", request.url, fault, seconds, attempt + 1)
+        await self._sleep(seconds)
+
+    async def _sleep(self, seconds: float) -> None:
+        from twisted.internet import reactor
+
+        slice_seconds = self.crawler.settings.getfloat("WAYBACK_WAIT_SLICE")
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            if not self.crawler.crawling:
+                raise IgnoreRequest("the crawl is stopping")
+            await maybe_deferred_to_future(
+                deferLater(reactor, min(left, slice_seconds), lambda: None)
+            )
 
     async def _wait(self, kind: str) -> None:
         from twisted.internet import reactor

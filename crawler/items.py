@@ -18,6 +18,19 @@ class CaptureItem:
     moved_from: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CaptureOutcomeItem:
+    """A listed capture that was not stored: `pending` (a passing fault; asked again next
+    run) or `dropped` for good, with its reason."""
+
+    domain: str
+    kind: str
+    url: str
+    timestamp: str
+    state: str
+    reason: str
+
+
 @dataclass(slots=True)
 class DomainDoneItem:
     """A domain's crawl is over: the pipelines finish its files and versions, then the
@@ -25,6 +38,6 @@ class DomainDoneItem:
 
     domain: str
     kind: str
-    state: str  # "done" or "failed"
+    state: str  # "done", "failed", or "interrupted" (a passing fault: next run)
     reason: str | None
     counts: Counter[str] = field(default_factory=Counter)

@@ -27,6 +27,12 @@ class ArchiveUnavailable(Exception):
     refusing us); everything stored so far stays, and a re-run resumes."""
 
 
+class TransientFailure(Exception):
+    """A request that kept failing in a way that passes (5xx of the archive, a dropped or
+    reset connection, a body cut short) through its retries: the capture is *pending*,
+    the next run asks again."""
+
+
 class TokenBucket:
     """`per_minute` requests a minute on average, at most `burst` at once; None: no limit."""
 

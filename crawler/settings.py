@@ -21,12 +21,14 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 # Redirects are the archive's way of saying which capture it served, so the spider reads
 # them itself (crawler.replay); a stock redirect could also leave the archive host.
 REDIRECT_ENABLED = False
-# 429 never reaches the retry middleware: ArchiveDownloadHandler waits out a pause and
-# sends the request again (the stock retry of 429 is immediate and gets the IP refused).
-# Connection errors other than refusals, and 5xx, are retried by the stock middleware.
-RETRY_ENABLED = True
-RETRY_TIMES = 3
-RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+# Retries live in ArchiveDownloadHandler, not in the stock middleware (whose retries are
+# immediate): a 429 waits out a pause for everyone; a passing fault (the archive's 5xx, a
+# dropped or reset connection, a body cut short, a timeout) is asked again after 1, 2, 4
+# s, then the capture is recorded *pending* and the next run asks again: a fault of the
+# archive that lasts longer is better left to the next run than waited for.
+RETRY_ENABLED = False
+WAYBACK_RETRY_TIMES = 3
+WAYBACK_RETRY_BACKOFF = 1.0
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024  # no policy page is larger; archived video is
 DOWNLOAD_DELAY = 0  # pacing is the token buckets' job (crawler.politeness)

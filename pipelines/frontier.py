@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from scrapy.crawler import Crawler
 
 from crawler.items import DomainDoneItem
@@ -17,6 +19,19 @@ class FrontierPipeline:
 
     def process_item(self, item: object) -> object:
         if isinstance(item, DomainDoneItem):
-            frontier = self.crawler.spider.frontier  # type: ignore[union-attr]
+            spider: Any = self.crawler.spider
+            frontier = spider.frontier
+            error = spider.storage_errors.pop(item.domain, None)
+            if error is not None:
+                item.state, item.reason = "failed", error
+                spider.exit_status = max(spider.exit_status, 1)
+            if item.state == "interrupted":
+                # a passing fault: tried again by the next run, not again in this one
+                postpone = getattr(frontier, "postpone", None)
+                if postpone is not None:
+                    postpone(item.domain, item.reason or "", dict(item.counts))
+                    return item
+                frontier.release(item.domain)
+                return item
             frontier.finish(item.domain, item.state, item.reason, dict(item.counts))
         return item

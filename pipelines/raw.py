@@ -8,17 +8,20 @@ from scrapy.crawler import Crawler
 
 from corpus.rawstore import RawWriter, new_run_id
 from crawler.items import CaptureItem, DomainDoneItem
+from pipelines import guarded
 
 
 class RawStorePipeline:
-    def __init__(self, out: Path, run_id: str) -> None:
+    def __init__(self, crawler: Crawler, out: Path, run_id: str) -> None:
+        self.crawler = crawler
         self.writer = RawWriter(out, run_id)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RawStorePipeline:
         run_id = crawler.settings.get("POLICY_ARCHIVE_RUN_ID") or new_run_id()
-        return cls(Path(crawler.settings.get("POLICY_ARCHIVE_OUT")), run_id)
+        return cls(crawler, Path(crawler.settings.get("POLICY_ARCHIVE_OUT")), run_id)
 
+    @guarded
     def process_item(self, item: object) -> object:
         if isinstance(item, CaptureItem):
             self.writer.write(item.capture)

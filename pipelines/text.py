@@ -10,19 +10,22 @@ from scrapy.statscollectors import StatsCollector
 from corpus.models import ROLE_POLICY
 from corpus.process import process_capture
 from crawler.items import CaptureItem
+from pipelines import guarded
 
 log = logging.getLogger(__name__)
 
 
 class ExtractionPipeline:
-    def __init__(self, stats: StatsCollector) -> None:
+    def __init__(self, crawler: Crawler, stats: StatsCollector) -> None:
+        self.crawler = crawler
         self.stats = stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
         assert crawler.stats is not None
-        return cls(crawler.stats)
+        return cls(crawler, crawler.stats)
 
+    @guarded
     def process_item(self, item: object) -> object:
         if not isinstance(item, CaptureItem):
             return item

@@ -8,7 +8,8 @@ from scrapy.statscollectors import StatsCollector
 
 from corpus.models import ROLE_POLICY
 from corpus.store import Store
-from crawler.items import CaptureItem, DomainDoneItem
+from crawler.items import CaptureItem, CaptureOutcomeItem, DomainDoneItem
+from pipelines import guarded
 
 
 class VersioningPipeline:
@@ -27,6 +28,7 @@ class VersioningPipeline:
         store: Store = self.crawler.spider.corpus()  # type: ignore[union-attr]
         return store
 
+    @guarded
     def process_item(self, item: object) -> object:
         if isinstance(item, DomainDoneItem):
             touched = (item.domain, item.kind) in self.touched
@@ -39,6 +41,12 @@ class VersioningPipeline:
                 item.counts["policy/versions"] = sum(by_lang.values())
                 for lang in by_lang:
                     item.counts[f"lang/{lang}"] = 1
+            return item
+        if isinstance(item, CaptureOutcomeItem):
+            self._store().record_outcome(
+                item.domain, item.kind, item.url, item.timestamp, item.state, item.reason
+            )
+            self.touched.add((item.domain, item.kind))
             return item
         if not isinstance(item, CaptureItem):
             return item

@@ -134,6 +134,19 @@ def fetch_options(p: argparse.ArgumentParser) -> None:
         help="replay fetches a minute (default 60 remote, unlimited on loopback; 0: unlimited)",
     )
     p.add_argument(
+        "--retries",
+        type=int,
+        metavar="N",
+        help="ask again this many times after a passing fault (5xx, dropped connection, "
+        "cut body) before the capture is left pending for the next run (default 3)",
+    )
+    p.add_argument(
+        "--retry-backoff",
+        type=float,
+        metavar="SECONDS",
+        help="first pause before asking again, doubling (default 1)",
+    )
+    p.add_argument(
         "--in-flight",
         type=int,
         metavar="N",
@@ -162,6 +175,12 @@ def fetch_settings(args: argparse.Namespace) -> Any:
     in_flight = getattr(args, "in_flight", None)
     if in_flight is not None and in_flight < 1:
         raise UserError(f"--in-flight must be 1 or more, not {in_flight}")
+    retries = getattr(args, "retries", None)
+    if retries is not None and retries < 0:
+        raise UserError(f"--retries must be 0 or more, not {retries}")
+    retry_backoff = getattr(args, "retry_backoff", None)
+    if retry_backoff is not None and not retry_backoff >= 0:
+        raise UserError(f"--retry-backoff must be a number >= 0, not {retry_backoff}")
     for name in ("window", "cdx_per_minute", "replay_per_minute", "backoff"):
         value = getattr(args, name, None)
         if value is not None and not value >= 0:
@@ -175,6 +194,8 @@ def fetch_settings(args: argparse.Namespace) -> Any:
         replay_per_minute=getattr(args, "replay_per_minute", None),
         backoff=getattr(args, "backoff", None),
         in_flight=getattr(args, "in_flight", None),
+        retries=getattr(args, "retries", None),
+        retry_backoff=getattr(args, "retry_backoff", None),
     )
 
 

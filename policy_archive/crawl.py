@@ -38,6 +38,8 @@ class FetchOptions:
     replay_per_minute: float | None = None
     backoff: float | None = None
     in_flight: int | None = None
+    retries: int | None = None
+    retry_backoff: float | None = None
 
     def settings(self) -> dict[str, object]:
         names = {
@@ -49,6 +51,8 @@ class FetchOptions:
             "WAYBACK_REPLAY_PER_MINUTE": self.replay_per_minute,
             "WAYBACK_BACKOFF": self.backoff,
             "CRAWL_DOMAINS_IN_FLIGHT": self.in_flight,
+            "WAYBACK_RETRY_TIMES": self.retries,
+            "WAYBACK_RETRY_BACKOFF": self.retry_backoff,
         }
         return {name: value for name, value in names.items() if value is not None}
 
@@ -231,6 +235,8 @@ def exit_status(outcome: CrawlOutcome, counts: dict[str, int]) -> int:
     unfinished += counts.get("in_progress", 0)
     if outcome.stop_reason or counts.get("failed", 0) or unfinished:
         return EXIT_FAILED
+    if outcome.stats.get("policy/captures/pending"):
+        return EXIT_FAILED  # captures left for the next run: this one is not complete
     return EXIT_OK
 
 
@@ -343,6 +349,14 @@ def report_problems(
     for domain, state, reason, _ in frontier.results():
         if state == "failed":
             say(f"policy-archive: error: {domain}: {reason}")
+        elif state == "interrupted" and reason:
+            say(f"policy-archive: warning: {domain}: {reason}; the next run tries it again")
+    pending = int(outcome.stats.get("policy/captures/pending", 0) or 0)
+    if pending:
+        say(
+            f"policy-archive: warning: {_count(pending, 'capture')} pending (the archive "
+            "failed on them through every retry); re-run the same command to fetch them"
+        )
     if outcome.stop_reason:
         say(
             f"policy-archive: error: {outcome.stop_reason}; re-run the same command to resume "

@@ -61,6 +61,8 @@ class RunReport:
             "stored_as_same_bytes": n("policy/captures/same_bytes"),
             "inferred": n("policy/captures/inferred"),
             "already_stored": n("policy/captures/already_stored"),
+            "pending": n("policy/captures/pending"),
+            "dropped_before": n("policy/captures/dropped_before"),
             "dropped": dropped,
             "homepages_read": n("policy/captures/served_discovery"),
         }
@@ -70,6 +72,7 @@ class RunReport:
             "replay": n("wayback/requests/replay"),
             "rate_limited": n("wayback/rate_limited"),
             "refused": n("wayback/refused"),
+            "retries": n("wayback/retries"),
         }
         self.backoff_seconds = float(stats.get("wayback/paused_seconds", 0) or 0)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -92,6 +92,9 @@ class PolicyHistorySpider(Spider):
         self.frontier = frontier
         self.active: dict[str, DomainCrawl] = {}
         self.stop_reason: str | None = None  # why the whole crawl stopped early
+        # domain -> why one of its items could not be stored (a pipeline failed): the
+        # domain then fails, it is never reported done with a capture missing
+        self.storage_errors: dict[str, str] = {}
         self.exit_status = 0  # for `scrapy crawl`: 0 all done, 1 some failed, 130 stopped
         self.store: Store | None = None
 
@@ -120,6 +123,7 @@ class PolicyHistorySpider(Spider):
         return Known(
             stored=store.capture_digests(domain, kind),
             signatures=lambda digests: store.signatures_of(kind, digests),
+            dropped=store.dropped_captures(domain, kind),
         )
 
     def _recover_raw(self, domain: str) -> None:
@@ -238,18 +242,31 @@ class PolicyHistorySpider(Spider):
             self._stop(str(failure.value))
             return
         call = request.meta["call"]
-        reason = f"{type(failure.value).__name__}: {failure.value}"
-        yield from self._dispatch(request.meta["domain"], lambda s: s.on_error(call, reason))
+        error = failure.value
+        if isinstance(error, DownloadCancelledError):
+            reason, transient = "too_large", False  # over DOWNLOAD_MAXSIZE
+        elif isinstance(error, IgnoreRequest):
+            reason, transient = "not_requested", False  # off the archive
+        else:
+            reason, transient = f"{type(error).__name__}: {error}", True
+        yield from self._dispatch(
+            request.meta["domain"], lambda s: s.on_error(call, reason, transient)
+        )
 
     def _finish(self, state: DomainCrawl) -> Iterator[Any]:
         del self.active[state.domain]
-        failed = state.failure is not None
-        self.crawler.stats.inc_value(f"crawl/domains/{'failed' if failed else 'done'}")
-        if failed:
+        pending = state.counts.get("policy/captures/pending", 0)
+        if state.failure is None and pending:
+            # finished, but the archive failed on some captures through every retry: the
+            # next run comes back for them
+            state.failure, state.transient = f"{pending} capture(s) pending", True
+        if state.failure is None:
+            outcome = "done"
+        else:
+            outcome = "interrupted" if state.transient else "failed"
             self.exit_status = max(self.exit_status, 1)
-        yield DomainDoneItem(
-            state.domain, state.kind, "failed" if failed else "done", state.failure, state.counts
-        )
+        self.crawler.stats.inc_value(f"crawl/domains/{outcome}")
+        yield DomainDoneItem(state.domain, state.kind, outcome, state.failure, state.counts)
         yield from self._take_domains()
 
     def _stop(self, reason: str) -> None:

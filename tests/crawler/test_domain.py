@@ -21,7 +21,7 @@ from crawler.domain import (
     Phase,
     ReplayCall,
 )
-from crawler.items import CaptureItem
+from crawler.items import CaptureItem, CaptureOutcomeItem
 from localarchive.timestamps import http_date
 from webarchive.cdx import CDX_FIELDS
 from webarchive.wayback import Archive
@@ -266,7 +266,7 @@ def test_an_html_page_instead_of_cdx_data_fails_with_a_clear_message() -> None:
     assert ARCHIVE.base in crawl.failure
 
 
-def test_a_failed_policy_fetch_is_dropped_with_a_reason_and_the_crawl_finishes() -> None:
+def test_a_policy_fetch_that_keeps_failing_is_pending_and_the_crawl_finishes() -> None:
     crawl = new_crawl()
     fetches = policy_fetches(to_fetch_phase(crawl, policy_rows()))
     (first,) = [f for f in fetches if f.record.timestamp == T1]
@@ -276,9 +276,31 @@ def test_a_failed_policy_fetch_is_dropped_with_a_reason_and_the_crawl_finishes()
     out = crawl.on_error(last, "TimeoutError: took too long")
     recorded += items(out)
     assert crawl.phase is Phase.DONE and crawl.failure is None and crawl.outstanding == 0
-    assert crawl.counts["policy/dropped/replay_failed"] == 1
-    # T3 could not be had; T1 and its twin T2 are recorded
+    assert crawl.counts["policy/captures/pending"] == 1
+    # T3 could not be had: recorded as pending (the next run asks again), not dropped
+    (outcome,) = [o for o in out if isinstance(o, CaptureOutcomeItem)]
+    assert (outcome.timestamp, outcome.state) == (T3, "pending")
+    assert not any(k.startswith("policy/dropped/") for k in crawl.counts)
+    # T1 and its twin T2 are recorded
     assert sorted(item.capture.timestamp for item in recorded) == [T1, T2]
+
+
+def test_a_permanent_failure_is_dropped_with_its_reason() -> None:
+    crawl = new_crawl()
+    fetches = policy_fetches(to_fetch_phase(crawl, policy_rows()))
+    (last,) = [f for f in fetches if f.record.timestamp == T3]
+    out = crawl.on_error(last, "too_large", transient=False)
+    (outcome,) = [o for o in out if isinstance(o, CaptureOutcomeItem)]
+    assert (outcome.timestamp, outcome.state, outcome.reason) == (T3, "dropped", "too_large")
+    assert crawl.counts["policy/dropped/too_large"] == 1
+
+
+def test_captures_dropped_before_are_not_asked_again() -> None:
+    dropped = {("https://www.acme-shop.com/privacy-policy", T3): "too_large"}
+    crawl = new_crawl(known=Known(dropped=dropped))
+    fetches = policy_fetches(to_fetch_phase(crawl, policy_rows()))
+    assert T3 not in {f.record.timestamp for f in fetches}
+    assert crawl.counts["policy/captures/dropped_before"] == 1
 
 
 def test_a_failed_fetch_is_made_up_for_by_a_capture_with_the_same_bytes() -> None:
@@ -294,7 +316,9 @@ def test_a_failed_fetch_is_made_up_for_by_a_capture_with_the_same_bytes() -> Non
     recorded += items(crawl.on_replay(last, served(last, policy_body(last))))
     assert crawl.phase is Phase.DONE
     assert sorted(item.capture.timestamp for item in recorded) == [T2, T3]
-    assert crawl.counts["policy/dropped/replay_failed"] == 1
+    # T1 itself is left pending (its bytes came through T2: the next run records it
+    # from them without a fetch)
+    assert crawl.counts["policy/captures/pending"] == 1
 
 
 def test_stored_captures_are_never_fetched_again() -> None:
