@@ -47,6 +47,7 @@ LISTING_FILTERS = (
 ARCHIVE_HEADER_PREFIX = "x-archive-orig-"
 KEEP_HEADERS = ("content-type",)
 SECONDS_A_DAY = 86400.0
+SHA1_BASE32_LENGTH = 32  # a CDX digest that is a SHA-1 in base 32 (IA's, pywb's)
 
 
 class Phase(Enum):
@@ -111,6 +112,8 @@ class ReplayCall:
     moved_from: str | None = None
     key: str | None = None  # "move": the candidate that moved
     plan: tuple[int, int] | None = None  # "policy": (plan number, slot index)
+    # the SHA-1 of a first answer whose bytes did not match the CDX digest
+    mismatched: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +332,9 @@ class DomainCrawl:
             self.count(f"policy/dropped/{outcome.reason}")
             return self._advance()
         assert isinstance(outcome, Served)
+        check = self._check_digest(call, answer, outcome)
+        if check is not None:
+            return check
         item = self._capture_item(call, answer, outcome)
         if call.purpose == "homepage":
             return self._calls(self._homepage(item)) + self._advance()
@@ -520,6 +526,32 @@ class DomainCrawl:
             refers_to=(source.url, source.timestamp) if source else None,
         )
         return CaptureItem(capture)
+
+    def _check_digest(
+        self, call: ReplayCall, answer: Answer, served: Served
+    ) -> list[Output] | None:
+        """Bytes that do not match the CDX digest of the capture asked for were cut short
+        or damaged on the way: asked again once. The same bytes twice are what the
+        archive holds (some digests are of other bytes), and are kept. None: go on."""
+        record = call.record
+        exact = served.timestamp == record.timestamp and (served.url or record.original) == (
+            record.original
+        )
+        if not exact or call.role != ROLE_POLICY or len(record.digest) != SHA1_BASE32_LENGTH:
+            return None
+        if any(name.lower().endswith("content-encoding") for name, _ in answer.headers):
+            return None  # the digest is of the encoded payload, the body came decoded
+        sha1 = b32encode(hashlib.sha1(answer.body).digest()).decode("ascii")
+        if sha1 == record.digest or sha1 == call.mismatched:
+            return None
+        self.count("policy/replay/digest_mismatch")
+        if call.mismatched is None:
+            log.info("%s: bytes do not match the CDX digest; asking again", call.url)
+            again = replace(call, url=self.archive.replay_url(record.timestamp, record.original))
+            return self._calls([replace(again, hops=0, mismatched=sha1)])
+        reason = "digest_mismatch"
+        unsettled = self._unstored(call, reason, pending=True)
+        return unsettled + self._calls(self._learn(call, None, None)) + self._advance()
 
     def _capture_item(self, call: ReplayCall, answer: Answer, served: Served) -> CaptureItem:
         """The capture a replay answer carries."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Sequence
@@ -372,3 +374,41 @@ def test_a_homepage_without_policy_links_ends_discovery_with_nothing_to_fetch() 
     assert isinstance(home_item, CaptureItem) and home_item.links == ()
     assert crawl.phase is Phase.DONE and crawl.outstanding == 0
     assert crawl.counts["policy/urls_selected"] == 0
+
+
+def _sha1(body: bytes) -> str:
+    return base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def _one_capture_crawl(digest: str) -> tuple[DomainCrawl, ReplayCall]:
+    crawl = new_crawl()
+    (fetch,) = policy_fetches(to_fetch_phase(crawl, [row(POLICY, T1, digest)]))
+    return crawl, fetch
+
+
+def test_bytes_that_do_not_match_the_cdx_digest_are_asked_for_again() -> None:
+    good = BODIES[T1]
+    crawl, fetch = _one_capture_crawl(_sha1(good))
+    cut = good[: len(good) // 2]
+    (again,) = policy_fetches(crawl.on_replay(fetch, served(fetch, cut)))
+    assert again.mismatched == _sha1(cut) and crawl.counts["policy/replay/digest_mismatch"] == 1
+    recorded = items(crawl.on_replay(again, served(again, good)))
+    assert [i.capture.body for i in recorded] == [good] and crawl.phase is Phase.DONE
+
+
+def test_the_same_other_bytes_twice_are_what_the_archive_holds() -> None:
+    crawl, fetch = _one_capture_crawl("A" * 32)  # a digest of other bytes
+    (again,) = policy_fetches(crawl.on_replay(fetch, served(fetch, BODIES[T1])))
+    recorded = items(crawl.on_replay(again, served(again, BODIES[T1])))
+    assert [i.capture.body for i in recorded] == [BODIES[T1]] and crawl.phase is Phase.DONE
+
+
+def test_different_damaged_bytes_twice_leave_the_capture_pending() -> None:
+    good = BODIES[T1]
+    crawl, fetch = _one_capture_crawl(_sha1(good))
+    (again,) = policy_fetches(crawl.on_replay(fetch, served(fetch, good[:100])))
+    out = crawl.on_replay(again, served(again, good[:200]))
+    assert items(out) == []
+    (outcome,) = [o for o in out if isinstance(o, CaptureOutcomeItem)]
+    assert (outcome.state, outcome.reason) == ("pending", "digest_mismatch")
+    assert crawl.phase is Phase.DONE
