@@ -43,6 +43,9 @@ class Faults:
     drop_every: int = 0
     truncate_every: int = 0
     delay: float = 0.0
+    # every Nth answer comes only after slow_delay seconds (an archive under load)
+    slow_every: int = 0
+    slow_delay: float = 20.0
     refuse: bool = False
     # refuse every connection once this many requests have been answered, like IA
     # refusing an IP that ignored its 429s
@@ -96,6 +99,7 @@ class _Verdict:
     drop: bool = False
     status: int | None = None
     truncate: bool = False
+    slow: bool = False
 
 
 class LocalArchive:
@@ -124,6 +128,7 @@ class LocalArchive:
         self._drop = _EveryNth()
         self._error = _EveryNth()
         self._truncate = _EveryNth()
+        self._slow = _EveryNth()
         self._cdx_window = _Window()
         self._replay_window = _Window()
 
@@ -207,6 +212,7 @@ class LocalArchive:
             drop = self._drop.hit(faults.drop_every)
             error = self._error.hit(faults.error_5xx_every)
             truncate = self._truncate.hit(faults.truncate_every)
+            slow = self._slow.hit(faults.slow_every)
             if path.startswith(CDX_PATH):
                 limited = self._cdx_window.over(faults.cdx_limit, faults.cdx_window, now)
             elif path.startswith("/web/"):
@@ -218,8 +224,8 @@ class LocalArchive:
         if limited:
             return _Verdict(status=429)
         if error:
-            return _Verdict(status=503)
-        return _Verdict(truncate=truncate)
+            return _Verdict(status=503, slow=slow)
+        return _Verdict(truncate=truncate, slow=slow)
 
     def _answer(self, path: str) -> Reply:
         parts = urlsplit(path)
@@ -288,6 +294,8 @@ class _ArchiveHandler(BaseHTTPRequestHandler):
         verdict = archive._judge(path, arrived)
         if archive.faults.delay > 0:
             time.sleep(archive.faults.delay)
+        if verdict.slow:
+            time.sleep(archive.faults.slow_delay)
         if verdict.drop:
             archive._log(arrived, path, NO_ANSWER)
             self.close_connection = True
