@@ -24,6 +24,9 @@ class CorpusSummary:
     languages: dict[str, int] = field(default_factory=dict)  # versions per language
     kinds: dict[str, int] = field(default_factory=dict)  # versions per kind
     drops: dict[str, int] = field(default_factory=dict)  # captures per drop reason
+    # listed captures not stored: pending (asked again next run), dropped (never again)
+    unstored: dict[str, int] = field(default_factory=dict)
+    not_fetched: dict[str, int] = field(default_factory=dict)  # dropped, per reason
     flapping: int = 0  # tracks flagged for switching back and forth
     archives: tuple[str, ...] = ()  # where the captures came from
     runs: int = 0
@@ -60,6 +63,13 @@ def summarise(store: Store) -> CorpusSummary:
         languages=dict(db.execute("SELECT lang, COUNT(*) FROM versions GROUP BY lang")),
         kinds=dict(db.execute("SELECT kind, COUNT(*) FROM versions GROUP BY kind")),
         drops=dict(sorted(store.drop_counts().items())),
+        unstored=store.outcome_counts(),
+        not_fetched=dict(
+            db.execute(
+                "SELECT reason, COUNT(*) FROM capture_outcomes WHERE state='dropped' "
+                "GROUP BY reason ORDER BY reason"
+            )
+        ),
         flapping=scalar(
             "SELECT COUNT(*) FROM (SELECT DISTINCT domain, kind, lang FROM versions WHERE flapping)"
         ),
@@ -85,7 +95,10 @@ def format_summary(summary: CorpusSummary) -> str:
         f"languages    {counts(summary.languages)}",
         f"kinds        {counts(summary.kinds)}",
         f"date range   {span}",
-        f"dropped      {counts(summary.drops)}",
+        f"dropped      {counts(summary.drops)}  (fetched, not a policy)",
+        f"not fetched  {counts(summary.not_fetched)}  (dropped for good)",
+        f"pending      {summary.unstored.get('pending', 0)} captures the archive failed on; "
+        "the next run asks again",
         f"flapping     {summary.flapping} policies switch back and forth between texts",
         f"runs         {summary.runs}",
     ]
