@@ -131,12 +131,16 @@ class LocalArchive:
         self._slow = _EveryNth()
         self._cdx_window = _Window()
         self._replay_window = _Window()
+        self._closed = False  # the listener is closed: connections are refused
+        self._stopping = False
+        self._watcher: threading.Thread | None = None
+        self._port_in_use = 0
 
     @property
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("archive not started")
-        return f"http://{self.host}:{self._server.server_address[1]}"
+        return f"http://{self.host}:{self._port_in_use}"
 
     def start(self) -> LocalArchive:
         if self._server is not None:
@@ -148,6 +152,7 @@ class LocalArchive:
         server = _ArchiveServer((self.host, self.port), _ArchiveHandler)
         server.archive = self
         self._server = server
+        self._port_in_use = server.server_address[1]
         self._replayer = Replayer(self.index, self.url, self.blocked)
         self._thread = threading.Thread(
             target=server.serve_forever,
@@ -160,14 +165,60 @@ class LocalArchive:
         return self
 
     def stop(self) -> None:
+        self._stopping = True
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.join(timeout=5)
         server, thread = self._server, self._thread
         if server is None:
             return
-        server.shutdown()
-        server.server_close()
+        if not self._closed:
+            server.shutdown()
+            server.server_close()
         if thread is not None:
             thread.join(timeout=5)
         self._server = self._thread = None
+
+    def _stop_listening(self) -> None:
+        """Close the listening socket (from the serving thread: shut down from another)."""
+        with self._lock:
+            if self._closed or self._server is None:
+                return
+            self._closed = True
+        server = self._server
+
+        def close() -> None:
+            server.shutdown()
+            server.server_close()
+
+        threading.Thread(target=close, name="localarchive-refuse", daemon=True).start()
+        if self._watcher is None:
+            self._watcher = threading.Thread(
+                target=self._listen_again, name="localarchive-watch", daemon=True
+            )
+            self._watcher.start()
+
+    def _listen_again(self) -> None:
+        """Listen on the same port again once the refusal is lifted (faults changed)."""
+        port = self._port_in_use
+        while not self._stopping:
+            if not self.refusing():
+                time.sleep(0.1)  # let the closing thread finish
+                server = _ArchiveServer((self.host, port), _ArchiveHandler)
+                server.archive = self
+                self._server = server
+                self._thread = threading.Thread(
+                    target=server.serve_forever,
+                    kwargs={"poll_interval": 0.05},
+                    name="localarchive",
+                    daemon=True,
+                )
+                self._thread.start()
+                with self._lock:
+                    self._closed = False
+                    self._watcher = None
+                return
+            time.sleep(0.05)
 
     def __enter__(self) -> LocalArchive:
         return self.start()
@@ -268,8 +319,10 @@ class _ArchiveServer(ThreadingHTTPServer):
         if not archive.refusing():
             return True
         archive._log(time.monotonic(), "", NO_ANSWER)
-        # linger 0 makes close() send RST, the nearest a listening socket gets to "refused"
+        # linger 0 makes close() send RST; the listener then closes, so that the next
+        # connections are refused by the system (ECONNREFUSED), as IA refuses an IP
         request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        archive._stop_listening()
         return False
 
 

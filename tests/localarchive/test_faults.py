@@ -74,14 +74,31 @@ def test_delay(fresh_archive: LocalArchive) -> None:
     assert time.monotonic() - started >= 0.3
 
 
-def test_refuse_closes_every_connection_and_can_be_lifted(fresh_archive: LocalArchive) -> None:
+def test_refuse_refuses_connections_like_ia_and_can_be_lifted(
+    fresh_archive: LocalArchive,
+) -> None:
     fresh_archive.faults.refuse = True
-    for _ in range(2):
-        with pytest.raises(HANG_UP):
+    with pytest.raises(HANG_UP):  # the connection that meets the refusal is reset
+        get(fresh_archive.url + CDX)
+    # then the system refuses connections (ECONNREFUSED), as IA refuses a blocked IP
+    deadline = time.monotonic() + 10
+    while True:
+        try:
             get(fresh_archive.url + CDX)
-    assert [r.status for r in fresh_archive.requests] == [NO_ANSWER, NO_ANSWER]
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, ConnectionRefusedError):
+                break
+        assert time.monotonic() < deadline, "connections were never refused"
+        time.sleep(0.02)
+    assert fresh_archive.requests[0].status == NO_ANSWER
     fresh_archive.faults.refuse = False
-    assert get(fresh_archive.url + CDX).status == 200
+    while True:  # it listens again once the refusal is lifted
+        try:
+            assert get(fresh_archive.url + CDX).status == 200
+            break
+        except HANG_UP:
+            assert time.monotonic() < deadline + 10, "the archive never listened again"
+            time.sleep(0.05)
 
 
 def test_request_log_keeps_every_request(fresh_archive: LocalArchive) -> None:
