@@ -111,11 +111,13 @@ def test_update_from_stats_gathers_the_figures_a_reader_looks_for() -> None:
         "stored_as_same_bytes": 20,
         "inferred": 5,
         "already_stored": 3,
+        "pending": 0,
+        "dropped_before": 0,
         "dropped": {"replay_failed": 2, "not_policy": 1},
         "homepages_read": 6,
     }
     assert run.versions_refreshed == 4
-    assert run.requests == {"cdx": 7, "replay": 30, "rate_limited": 1, "refused": 0}
+    assert run.requests == {"cdx": 7, "replay": 30, "rate_limited": 1, "refused": 0, "retries": 0}
     assert run.backoff_seconds == 61.0
 
 
