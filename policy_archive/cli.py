@@ -543,7 +543,9 @@ def add_corpus_commands(sub: Any) -> None:
         "--format", default="jsonl", choices=("jsonl", "parquet", "csv"), help="output format"
     )
     export.add_argument(
-        "--output", type=Path, help="write to this file (and a dataset card beside it)"
+        "--output",
+        type=_output_arg,
+        help="write to this regular file (and a dataset card beside it); - is standard output",
     )
 
     stats = sub.add_parser("stats", help="domains, policies, versions, captures, drops")
@@ -567,6 +569,11 @@ def add_corpus_commands(sub: Any) -> None:
     timeline.add_argument(
         "--output", type=Path, help="file name stem (default: DIR/plots/<domain> or DIR/plots/all)"
     )
+
+
+def _output_arg(value: str) -> Path | None:
+    """`--output -` is standard output, as leaving --output out is."""
+    return None if value == "-" else Path(value)
 
 
 def _open_corpus(out: Path) -> Any:
