@@ -720,7 +720,9 @@ def cmd_timeline(args: argparse.Namespace) -> int:
         store.close()
     if not rows:
         raise UserError(f"no versions of {domain} in {args.out}" if domain else "no versions yet")
-    stem = args.output or args.out / "plots" / (domain or "all")
+    from corpus.render import safe_segment
+
+    stem = args.output or args.out / "plots" / (safe_segment(domain) if domain else "all")
     try:
         paths = plot_domain(rows, domain, stem) if domain else plot_corpus(rows, stem)
     except OSError as exc:
