@@ -45,8 +45,8 @@ def write_csv(store: Store, stream: TextIO) -> int:
     return count
 
 
-# A spreadsheet opening the CSV runs a cell that starts with one of these as a formula
-# (OWASP, "CSV Injection"): a policy text starting "- we collect" or "=" is not one.
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV
+# Injection"), even a policy text that merely starts with a list's dash.
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

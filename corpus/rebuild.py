@@ -44,6 +44,10 @@ from corpus.versioning import build_versions
 
 log = logging.getLogger(__name__)
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+# How often a worker on a system without PR_SET_PDEATHSIG checks that its parent lives.
+PARENT_POLL_SECONDS = 1.0
+
 
 class RebuildError(Exception):
     """The data directory cannot be rebuilt (no raw store, another rebuild running)."""
@@ -170,11 +174,6 @@ def _domain_results(folders: list[Path], jobs: int) -> Iterator[DomainWork]:
         futures = [pool.submit(process_domain, folder) for folder in ordered]
         for future in as_completed(futures):
             yield future.result()
-
-
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-# How often a worker on a system without PR_SET_PDEATHSIG checks that its parent lives.
-PARENT_POLL_SECONDS = 1.0
 
 
 def die_with_parent(

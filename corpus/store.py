@@ -571,7 +571,7 @@ def _new_temp_file(path: Path) -> tuple[int, str]:
     the user's umask (and the folder's default ACL): mkstemp's 0600 would hide a corpus
     from the research group it is for. O_EXCL and O_NOFOLLOW: never open what was there."""
     # The name's prefix is cut so that the temporary name fits where `path` itself fits.
-    stem = path.name.encode("utf-8")[:200].decode("utf-8", "ignore")
+    stem = os.fsdecode(os.fsencode(path.name)[:200])
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     while True:
         tmp = str(path.parent / f".{stem}.{secrets.token_hex(4)}.tmp")
