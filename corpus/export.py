@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,10 +45,22 @@ def write_csv(store: Store, stream: TextIO) -> int:
     return count
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV
+# Injection"), even a policy text that merely starts with a list's dash.
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value: object) -> object:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return csv_cell(value)
     return "" if value is None else value
+
+
+def csv_cell(text: str) -> str:
+    """`text` as a spreadsheet shows it rather than runs it: a leading `'` on a formula."""
+    return "'" + text if text.startswith(CSV_FORMULA_STARTS) else text
 
 
 def parquet_schema() -> Any:
@@ -90,14 +104,48 @@ def export(store: Store, fmt: str, output: Path | None, stdout: IO[bytes]) -> in
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if output is None:
         return _write(store, fmt, stdout)
-    if output.is_dir():
-        raise ExportError(f"--output {output} is a directory; name a file")
+    card = card_path(output)
+    check_target(output, "--output")
+    check_target(card, "the dataset card")
     with atomic_file(output) as sink:
         count = _write(store, fmt, sink)
-    card = card_path(output)
     with atomic_file(card) as sink:
         sink.write(dataset_card(summarise(store), output.name, fmt).encode("utf-8"))
     return count
+
+
+_NOT_REGULAR = (
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def check_target(path: Path, label: str) -> None:
+    """Refuse a target that is not a regular file, or nothing yet in an existing folder:
+    the export replaces it by a new file, which must not happen to a device, a FIFO or a
+    link (the file it points at would stay as it was, the link would be gone)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        mode = None  # nothing there yet; whether its folder exists is checked next
+    except OSError as exc:
+        raise ExportError(f"{label} {path}: {exc.strerror or exc}") from exc
+    if mode is not None:
+        if stat.S_ISLNK(mode):
+            raise ExportError(f"{label} {path} is a symbolic link; name a regular file")
+        if stat.S_ISDIR(mode):
+            raise ExportError(f"{label} {path} is a directory; name a file")
+        for test, kind in _NOT_REGULAR:
+            if test(mode):
+                raise ExportError(f"{label} {path} is {kind}, not a regular file")
+        if not stat.S_ISREG(mode):
+            raise ExportError(f"{label} {path} is not a regular file")
+    parent = path.parent
+    if not parent.is_dir():
+        missing = "is not a directory" if parent.exists() else "does not exist"
+        raise ExportError(f"{label} {path}: its folder {parent} {missing}")
 
 
 def card_path(output: Path) -> Path:

@@ -8,9 +8,15 @@ end. The crawl and rebuild share `process_capture` and `Store`, so their corpora
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import multiprocessing
+import os
 import shutil
+import signal
 import sqlite3
+import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -37,6 +43,10 @@ from corpus.store import INDEX_NAME, Store, atomic_file
 from corpus.versioning import build_versions
 
 log = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+# How often a worker on a system without PR_SET_PDEATHSIG checks that its parent lives.
+PARENT_POLL_SECONDS = 1.0
 
 
 class RebuildError(Exception):
@@ -152,10 +162,51 @@ def _domain_results(folders: list[Path], jobs: int) -> Iterator[DomainWork]:
         return
     # Largest domains first so that no worker is left with a big one at the end.
     ordered = sorted(folders, key=_folder_size, reverse=True)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    # spawn, not fork: a forked worker would share the data directory's lock (and the staged
+    # index's connection) with this process, and hold the lock on if it outlived it.
+    pool = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=die_with_parent,
+        initargs=(os.getpid(), _log_setup()),
+    )
+    with pool:
         futures = [pool.submit(process_domain, folder) for folder in ordered]
         for future in as_completed(futures):
             yield future.result()
+
+
+def die_with_parent(
+    parent: int, log_setup: tuple[int, str | None] = (logging.WARNING, None)
+) -> None:
+    """A pool worker's initializer: the worker is killed when `parent` dies, however it dies
+    (SIGKILL runs no cleanup), rather than living on as an orphan."""
+    if sys.platform == "linux":
+        # The kernel sends SIGKILL when the thread that started this worker exits: the
+        # pool starts its workers from the thread that submits, rebuild's main thread.
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    else:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    # The parent may have died before the line above: then nothing will signal this worker.
+    if os.getppid() != parent:
+        os._exit(1)
+    level, fmt = log_setup
+    logging.basicConfig(level=level, format=fmt or logging.BASIC_FORMAT)
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
+def _log_setup() -> tuple[int, str | None]:
+    """The root logger's level and format, for workers that start without the CLI's setup."""
+    root = logging.getLogger()
+    formatter = root.handlers[0].formatter if root.handlers else None
+    return root.level, formatter._fmt if formatter is not None else None
 
 
 def _folder_size(folder: Path) -> int:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import sqlite3
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -633,7 +633,7 @@ def atomic_file(path: Path, durable: bool = True) -> Iterator[IO[bytes]]:
     """A file that appears at `path` only once completely written: readers see the old
     file or the new one, never half (`durable`: synced to disk before it appears)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _new_temp_file(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
@@ -644,6 +644,21 @@ def atomic_file(path: Path, durable: bool = True) -> Iterator[IO[bytes]]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _new_temp_file(path: Path) -> tuple[int, str]:
+    """A fresh hidden file beside `path`, created with mode 0666 so that the kernel applies
+    the user's umask (and the folder's default ACL): mkstemp's 0600 would hide a corpus
+    from the research group it is for. O_EXCL and O_NOFOLLOW: never open what was there."""
+    # The name's prefix is cut so that the temporary name fits where `path` itself fits.
+    stem = os.fsdecode(os.fsencode(path.name)[:200])
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    while True:
+        tmp = str(path.parent / f".{stem}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
 
 
 def write_atomic(path: Path, content: str, durable: bool = True) -> None:

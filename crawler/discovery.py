@@ -167,6 +167,9 @@ _PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE
 _SEGMENT_SPLIT = re.compile(r"[/._\-]+")
 _LANG_SEGMENT = re.compile(r"[a-z]{2}([-_][a-z]{2})?")
 _DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+# RFC 1035: 63 octets a label, 255 a name on the wire, so 253 characters written out.
+DNS_MAX_LABEL = 63
+DNS_MAX_NAME = 253
 
 
 class DomainError(ValueError):
@@ -175,24 +178,47 @@ class DomainError(ValueError):
 
 def normalise_domain(value: str) -> str:
     """The registrable host a user means by `value` (`https://www.Example.com/` -> example.com)."""
+    shown = _shown(value)
     raw = value.strip()
     if "://" in raw:
-        raw = urlsplit(raw).hostname or ""
+        try:
+            raw = urlsplit(raw).hostname or ""
+        except ValueError as exc:
+            raise DomainError(f"not a domain name: {shown} ({exc})") from exc
     else:
         raw = raw.split("/", 1)[0] if raw.count("/") == 1 and raw.endswith("/") else raw
     host = raw.lower().rstrip(".")
     if host.startswith("www."):
         host = host[4:]
+    # ASCII labels pass IDNA unchanged: check them first, as its error ("label too long")
+    # names no limit. A Unicode label's length is known only once encoded (IDNA maps some
+    # characters to several, others to none).
+    long_label = max((label for label in host.split(".") if label.isascii()), key=len, default="")
+    if len(long_label) > DNS_MAX_LABEL:
+        raise DomainError(
+            f"not a domain name: {shown} (a label has {len(long_label)} characters; "
+            f"DNS allows {DNS_MAX_LABEL})"
+        )
     try:
         host = host.encode("idna").decode("ascii") if host else host
     except UnicodeError as exc:
-        raise DomainError(f"not a domain name: {value!r}") from exc
+        raise DomainError(f"not a domain name: {shown}") from exc
+    if len(host) > DNS_MAX_NAME:
+        raise DomainError(
+            f"not a domain name: {shown} ({len(host)} characters; DNS allows {DNS_MAX_NAME})"
+        )
     labels = host.split(".")
     if len(labels) < 2 or not all(_DOMAIN_LABEL.match(label) for label in labels):
-        raise DomainError(f"not a domain name: {value!r} (expected something like example.com)")
+        raise DomainError(f"not a domain name: {shown} (expected something like example.com)")
     if labels[-1].isdigit():
-        raise DomainError(f"not a domain name: {value!r} (IP addresses are not supported)")
+        raise DomainError(f"not a domain name: {shown} (IP addresses are not supported)")
     return host
+
+
+def _shown(value: str) -> str:
+    """`value` quoted for an error line, cut so that the line stays one readable line."""
+    quoted = repr(value)
+    return quoted if len(quoted) <= 80 else quoted[:77] + "..."
 
 
 def host_in_domain(host: str, domain: str) -> bool:

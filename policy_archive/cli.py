@@ -564,7 +564,9 @@ def add_corpus_commands(sub: Any) -> None:
         "--format", default="jsonl", choices=("jsonl", "parquet", "csv"), help="output format"
     )
     export.add_argument(
-        "--output", type=Path, help="write to this file (and a dataset card beside it)"
+        "--output",
+        type=_output_arg,
+        help="write to this regular file (and a dataset card beside it); - is standard output",
     )
 
     stats = sub.add_parser("stats", help="domains, policies, versions, captures, drops")
@@ -588,6 +590,11 @@ def add_corpus_commands(sub: Any) -> None:
     timeline.add_argument(
         "--output", type=Path, help="file name stem (default: DIR/plots/<domain> or DIR/plots/all)"
     )
+
+
+def _output_arg(value: str) -> Path | None:
+    """`--output -` is standard output, as leaving --output out is."""
+    return None if value == "-" else Path(value)
 
 
 def _open_corpus(out: Path) -> Any:
@@ -734,7 +741,9 @@ def cmd_timeline(args: argparse.Namespace) -> int:
         store.close()
     if not rows:
         raise UserError(f"no versions of {domain} in {args.out}" if domain else "no versions yet")
-    stem = args.output or args.out / "plots" / (domain or "all")
+    from corpus.render import safe_segment
+
+    stem = args.output or args.out / "plots" / (safe_segment(domain) if domain else "all")
     try:
         paths = plot_domain(rows, domain, stem) if domain else plot_corpus(rows, stem)
     except OSError as exc:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,7 @@ def store(tmp_path: Path) -> Store:
 def test_jsonl_csv_and_parquet_hold_the_same_rows(store: Store, tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
+    (tmp_path / "out").mkdir()
     stream = io.StringIO()
     assert write_jsonl(store, stream) == 4
     rows = [json.loads(line) for line in stream.getvalue().splitlines()]
@@ -95,6 +98,106 @@ def test_export_to_stdout_and_bad_output(store: Store, tmp_path: Path) -> None:
     assert sink.getvalue().decode("utf-8").count("\n") == 4
     with pytest.raises(ExportError, match="is a directory"):
         export(store, "csv", tmp_path, io.BytesIO())
+
+
+def test_export_writes_only_regular_files(store: Store, tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)
+    target = tmp_path / "kept.jsonl"
+    target.write_text("kept\n", encoding="utf-8")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(target)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    refused = {
+        fifo: "is a FIFO",
+        link: "is a symbolic link",
+        folder: "is a directory",
+        Path("/dev/null"): "is a character device",
+        tmp_path / "missing" / "v.jsonl": "missing does not exist",
+        target / "v.jsonl": "kept.jsonl is not a directory",
+        tmp_path / ("x" * 256): "File name too long",
+        tmp_path / ("x" * 250 + ".csv"): "dataset card .* File name too long",
+    }
+    for output, message in refused.items():
+        with pytest.raises(ExportError, match=message) as caught:
+            export(store, "jsonl", output, io.BytesIO())
+        assert "\n" not in str(caught.value)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and stat.S_ISLNK(link.lstat().st_mode)
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert target.read_text(encoding="utf-8") == "kept\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no card, no temp file
+    assert not list(tmp_path.glob("**/*.card.md"))
+
+
+def test_a_card_that_would_land_on_a_link_stops_the_export_first(
+    store: Store, tmp_path: Path
+) -> None:
+    (tmp_path / "v.card.md").symlink_to(tmp_path / "elsewhere.md")
+    with pytest.raises(ExportError, match=r"dataset card .* is a symbolic link"):
+        export(store, "csv", tmp_path / "v.csv", io.BytesIO())
+    assert not (tmp_path / "v.csv").exists() and not (tmp_path / "elsewhere.md").exists()
+
+
+def test_export_files_follow_the_umask(store: Store, tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        export(store, "jsonl", tmp_path / "v.jsonl", io.BytesIO())
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "v.jsonl").stat().st_mode) == 0o640
+    assert stat.S_IMODE((tmp_path / "v.card.md").stat().st_mode) == 0o640
+    os.umask(0o022)
+    try:
+        export(store, "jsonl", tmp_path / "v.jsonl", io.BytesIO())  # replaces a regular file
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "v.jsonl").stat().st_mode) == 0o644
+
+
+def test_cli_export_output_dash_is_stdout_and_bad_targets_are_one_line(
+    store: Store, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from policy_archive.cli import main
+
+    store.close()
+    out = str(tmp_path / "data")
+    assert main(["export", "--out", out, "--output", "-"]) == 0
+    captured = capfd.readouterr()
+    assert captured.out.count("\n") == 4 and not list(tmp_path.glob("*.card.md"))
+    os.mkfifo(tmp_path / "fifo")
+    assert main(["export", "--out", out, "--output", str(tmp_path / "fifo")]) == 2
+    captured = capfd.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert "is a FIFO" in captured.err and "Traceback" not in captured.err
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_escaped(tmp_path: Path) -> None:
+    s = Store.open(tmp_path / "data")
+    for n, start in enumerate(FORMULA_STARTS):
+        domain = f"s{n}.com"
+        document = Document("en", f"{start}cmd|' /C calc'!A0\n\nWe keep data.", f"{start}SUM(A1)")
+        s.add_capture(capture(domain, "20150101000000", f"D{n}"), Processed(documents=(document,)))
+        s.refresh_versions(domain, "privacy")
+    s.add_capture(capture("plain.com", "20150101000000", "P"), docs(("en", "We keep data.")))
+    s.refresh_versions("plain.com", "privacy")
+    stream = io.StringIO()
+    write_jsonl(s, stream)
+    exact = {r["domain"]: r for r in map(json.loads, stream.getvalue().splitlines())}
+    export(s, "csv", tmp_path / "v.csv", io.BytesIO())
+    with open(tmp_path / "v.csv", encoding="utf-8", newline="") as handle:
+        escaped = {r["domain"]: r for r in csv.DictReader(handle)}
+    for n, start in enumerate(FORMULA_STARTS):
+        row = exact[f"s{n}.com"]
+        assert row["text"].startswith(start) and row["title"] == f"{start}SUM(A1)"
+        assert escaped[f"s{n}.com"]["text"] == "'" + row["text"]
+        assert escaped[f"s{n}.com"]["title"] == "'" + row["title"]
+    assert escaped["plain.com"]["text"] == exact["plain.com"]["text"] == "We keep data."
+    s.close()
 
 
 def test_stats(store: Store) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -248,3 +249,93 @@ def test_rebuild_refuses_while_another_writer_holds_the_directory(
     assert result.code != 0 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert snapshot(out) == before
+
+
+# -- workers die with their parent ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big_raw_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A raw store that takes two workers several seconds (6,000 captures, 150 domains)."""
+    from bench.rebuild import generate
+
+    root = tmp_path_factory.mktemp("big") / "data"
+    generate(root, domains=150, per_domain=40)
+    return root
+
+
+def _children(pid: int) -> set[int]:
+    kids: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):  # the thread has just ended
+            kids.update(int(n) for n in task.read_text().split())
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    """Running, sleeping or stopped; a zombie holds no files and no lock."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_killing_a_parallel_rebuild_kills_its_workers_and_frees_the_directory(
+    big_raw_store: Path, tmp_path: Path
+) -> None:
+    from corpus.lock import DataDirLock
+
+    out = tmp_path / "data"
+    shutil.copytree(big_raw_store, out)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "policy_archive", "rebuild", "--out", str(out), "--jobs", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    children: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        # Midway: both workers run and the first domain's results are in.
+        while not (
+            len({pid for pid in children if _is_worker(pid)}) >= 2
+            and (out / ".rebuild-new" / "corpus").exists()
+        ):
+            assert process.poll() is None, "the rebuild ended before it could be killed"
+            assert time.monotonic() < deadline
+            children |= _children(process.pid)
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait(timeout=30)
+    workers = {pid for pid in children if _is_worker(pid)}
+    deadline = time.monotonic() + 30
+    while alive := {pid for pid in children if _alive(pid)}:
+        assert time.monotonic() < deadline, f"still alive after their parent: {alive}"
+        time.sleep(0.02)
+    assert len(workers) == 2
+    with DataDirLock(out):  # free: no orphan holds it
+        pass
+    result = run_cli("stats", "--out", str(out))
+    assert result.code != 3 and "Traceback" not in result.stderr
+
+
+def test_a_worker_whose_parent_is_already_gone_exits_at_once() -> None:
+    # Parent 1 is never this process's parent: as if the parent died before the
+    # death signal was set.
+    code = "from corpus.rebuild import die_with_parent; die_with_parent(1); print('alive')"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1 and "alive" not in done.stdout
