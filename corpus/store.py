@@ -286,6 +286,14 @@ class Store:
         # change it there either).
         writable = os.access(root, os.W_OK)
         modes = ["mode=ro", "immutable=1"] if writable else ["immutable=1"]
+        wal = index.with_name(INDEX_NAME + "-wal")
+        if not writable and wal.exists() and wal.stat().st_size:
+            log.warning(
+                "%s holds transactions not yet merged into %s (a writer died or runs); "
+                "read-only, they cannot be read: the corpus is shown without them",
+                wal,
+                index,
+            )
         for attempt, mode in enumerate(modes, start=1):
             db = sqlite3.connect(f"{index.resolve().as_uri()}?{mode}", uri=True)
             try:
