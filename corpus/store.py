@@ -140,7 +140,11 @@ def verify_index(db: sqlite3.Connection, index: Path) -> int:
             raise DamagedIndexError(index, f"no {', '.join(missing)} table")
         row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise DamagedIndexError(index, str(exc)) from exc
+        # Only corruption calls for a rebuild; a lock held too long or a file that cannot
+        # be opened is no reason to throw the index away.
+        if getattr(exc, "sqlite_errorname", None) in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+            raise DamagedIndexError(index, str(exc)) from exc
+        raise StoreError(f"cannot read the corpus index {index}: {exc}") from exc
     if row is None or not str(row[0]).isdigit():
         raise DamagedIndexError(index, "no schema version")
     return int(row[0])
@@ -282,10 +286,9 @@ class Store:
             raise StoreError(f"{root} holds no corpus (no {INDEX_NAME}); run fetch first")
         _check_not_empty(index)
         # A WAL index is read through its -shm file, which SQLite creates beside it: on a
-        # directory it cannot write to, read the file as immutable (no other writer can
-        # change it there either).
+        # directory it cannot write to, read the file as immutable (no writer can change
+        # it there either). Where a writer may be at work, immutable would read torn pages.
         writable = os.access(root, os.W_OK)
-        modes = ["mode=ro", "immutable=1"] if writable else ["immutable=1"]
         wal = index.with_name(INDEX_NAME + "-wal")
         if not writable and wal.exists() and wal.stat().st_size:
             log.warning(
@@ -294,36 +297,30 @@ class Store:
                 wal,
                 index,
             )
-        for attempt, mode in enumerate(modes, start=1):
-            db = sqlite3.connect(f"{index.resolve().as_uri()}?{mode}", uri=True)
-            try:
-                db.execute("PRAGMA busy_timeout=10000")
-                found = verify_index(db, index)
-            except DamagedIndexError as exc:
-                db.close()
-                # "unable to open" under mode=ro: the -shm file cannot be made; retry.
-                if attempt < len(modes) and "unable to open" in str(exc):
-                    continue
-                raise
-            except BaseException:
-                db.close()
-                raise
-            if found != SCHEMA_VERSION:
-                db.close()
-                if found > SCHEMA_VERSION:
-                    raise StoreError(
-                        f"{root} was written by a newer policy-archive (schema {found}); upgrade"
-                    )
+        mode = "mode=ro" if writable else "immutable=1"
+        db = sqlite3.connect(f"{index.resolve().as_uri()}?{mode}", uri=True)
+        try:
+            db.execute("PRAGMA busy_timeout=10000")
+            found = verify_index(db, index)
+            if found > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{root} was written by a newer policy-archive (schema {found}); upgrade"
+                )
+            if found < SCHEMA_VERSION:
                 raise OldSchemaError(
                     f"{root} has an index of schema {found}, which needs migrating to schema "
                     f"{SCHEMA_VERSION} in a writable directory"
                 )
-            store = cls(root, db, durable=False)
             if db.execute("SELECT 1 FROM pending LIMIT 1").fetchone() is not None:
                 # Normal while a crawl runs; after a crash, the next writing open heals them.
                 log.info("%s has tracks whose versions are not refreshed yet; read as is", root)
-            return store
-        raise AssertionError("unreachable")
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise StoreError(f"cannot read the corpus index {index}: {exc}") from exc
+        except BaseException:
+            db.close()
+            raise
+        return cls(root, db, durable=False)
 
     def close(self) -> None:
         self.db.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from corpus.rawstore import RawDamage, RawWriter, read_raw, warc_files
-from corpus.store import INDEX_NAME, DamagedIndexError, Store, check_index
+from corpus.store import INDEX_NAME, DamagedIndexError, OldSchemaError, Store, check_index
 from tests.corpus.builders import HTML, policy_capture
 
 STAMPS = [f"20{10 + i}0101000000" for i in range(6)]
@@ -143,3 +143,13 @@ def test_a_read_only_open_writes_nothing(tmp_path: Path) -> None:
         reader.db.execute("DELETE FROM pending")
     reader.close()
     assert (tmp_path / ".rebuild-new").exists()  # not recovered
+
+
+def test_a_read_only_open_does_not_migrate_an_old_index(tmp_path: Path) -> None:
+    corpus(tmp_path)
+    db = sqlite3.connect(tmp_path / INDEX_NAME)
+    db.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+    db.commit()
+    db.close()
+    with pytest.raises(OldSchemaError, match="schema 1"):
+        Store.open(tmp_path, readonly=True)
