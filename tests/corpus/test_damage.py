@@ -153,3 +153,20 @@ def test_a_read_only_open_does_not_migrate_an_old_index(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(OldSchemaError, match="schema 1"):
         Store.open(tmp_path, readonly=True)
+
+
+def test_a_member_holding_several_records_is_read_whole(tmp_path: Path) -> None:
+    """Other tools may compress a whole WARC as one gzip member."""
+    import gzip
+    from io import BytesIO
+
+    from warcio.warcwriter import WARCWriter
+
+    plain = BytesIO()
+    writer = RawWriter(tmp_path, "run1")
+    for i, ts in enumerate(STAMPS[:3]):
+        capture = policy_capture(ts, f"D{i}", body=b"<html>x</html>", headers=HTML)
+        writer._write(WARCWriter(plain, gzip=False, warc_version="1.1"), capture)
+    path = tmp_path / "one-member.warc.gz"
+    path.write_bytes(gzip.compress(plain.getvalue()))
+    assert read(path) == (STAMPS[:3], [])
