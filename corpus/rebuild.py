@@ -30,7 +30,7 @@ from corpus.lock import DataDirLock, LockedError
 from corpus.models import ROLE_POLICY, Processed, RawCapture, TrackCapture
 from corpus.normalise import comparison_key
 from corpus.process import process_capture
-from corpus.rawstore import RAW_DIR, domain_folders, read_raw
+from corpus.rawstore import RAW_DIR, RawDamage, domain_folders, read_raw
 from corpus.render import safe_segment
 from corpus.staging import (
     RebuildLock,
@@ -54,6 +54,38 @@ class RebuildError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Loss:
+    """Captures of the live index that a rebuild's index lacks (damaged or missing raw)."""
+
+    domain: str
+    kind: str
+    captures: int
+
+
+class RebuildLossError(RebuildError):
+    """The rebuilt index would lack captures the live one has; nothing was swapped."""
+
+    def __init__(self, root: Path, losses: list[Loss], damaged: tuple[RawDamage, ...]) -> None:
+        self.losses = losses
+        self.damaged = damaged
+        super().__init__(
+            f"rebuild would lose {describe_losses(losses)} that {root / INDEX_NAME} holds "
+            "(damaged or missing raw files); the corpus is unchanged. Rebuild anyway with "
+            f"policy-archive rebuild --out {root} --accept-loss"
+        )
+
+
+def describe_losses(losses: list[Loss]) -> str:
+    """'7 captures (example.com 5, example.org 2)'."""
+    total = sum(loss.captures for loss in losses)
+    per_domain: dict[str, int] = defaultdict(int)
+    for loss in losses:
+        per_domain[loss.domain] += loss.captures
+    domains = ", ".join(f"{domain} {n}" for domain, n in sorted(per_domain.items()))
+    return f"{total} capture{'' if total == 1 else 's'} ({domains})"
+
+
+@dataclass(frozen=True, slots=True)
 class DomainWork:
     """What one worker hands back for one domain folder: no payload bytes, only results."""
 
@@ -63,6 +95,7 @@ class DomainWork:
     changes: list[tuple[str, str, Change]]
     processed: int  # payloads run through process_capture
     complete: bool  # False when a revisit points at a payload stored under another domain
+    damaged: list[RawDamage]  # unreadable stretches of the domain's raw files, skipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +113,8 @@ class RebuildReport:
     payloads: int
     versions: int
     seconds: float
+    damaged: tuple[RawDamage, ...] = ()
+    lost: tuple[Loss, ...] = ()  # swapped in anyway (accept_loss)
 
     @property
     def captures_per_second(self) -> float:
@@ -91,8 +126,9 @@ def process_domain(folder: Path) -> DomainWork:
     captures: list[RawCapture] = []
     # One body per payload, the earliest capture's: the choice must not depend on file order.
     chosen: dict[tuple[str, str], RawCapture] = {}
+    damaged: list[RawDamage] = []
     for path in sorted(folder.glob("*.warc.gz")):
-        for capture in read_raw(path):
+        for capture in read_raw(path, damaged.append):
             if capture.role != ROLE_POLICY:
                 continue
             if capture.body is not None:
@@ -115,7 +151,7 @@ def process_domain(folder: Path) -> DomainWork:
                 keys[document.sha256] = comparison_key(document.text)
                 texts[document.sha256] = document.text
     changes, complete = _measure_changes(captures, results, keys, texts)
-    return DomainWork(str(folder), batch, keys, changes, len(results), complete)
+    return DomainWork(str(folder), batch, keys, changes, len(results), complete, damaged)
 
 
 def _measure_changes(
@@ -258,9 +294,11 @@ def rebuild(
     jobs: int = 1,
     progress: Callable[[RebuildProgress], None] | None = None,
     sources: list[Path] | None = None,
+    accept_loss: bool = False,
 ) -> RebuildReport:
     """Regenerate `root`'s index and version files from its raw store (plus the raw
-    stores of `sources`, gathered into it first); swap them in."""
+    stores of `sources`, gathered into it first); swap them in, unless the new index
+    lacks captures the live one has (`RebuildLossError`) and not `accept_loss`."""
     started = time.monotonic()
     if sources:
         try:
@@ -305,9 +343,14 @@ def rebuild(
             )
         finally:
             store.close()
+        lost = compare_indexes(root / INDEX_NAME, staged / INDEX_NAME)
+        if lost and not accept_loss:
+            raise RebuildLossError(root, lost, report.damaged)
+        report = replace(report, lost=tuple(lost))
         mark_complete(root)
         promote(root)
     except BaseException:
+        # The staged tree is thrown away (a refused swap included): the live one is as it was.
         if staged.exists() and not (staged / "COMPLETE").exists():
             shutil.rmtree(staged, ignore_errors=True)
         raise
@@ -325,7 +368,9 @@ def _fill(
     progress: Callable[[RebuildProgress], None] | None,
 ) -> RebuildReport:
     captures = payloads = 0
+    damaged: list[RawDamage] = []
     for done, work in enumerate(_domain_results(folders, jobs), start=1):
+        damaged.extend(work.damaged)
         store.add_captures(work.captures, work.keys)
         store.add_changes(work.changes)
         captures += len(work.captures)
@@ -340,7 +385,8 @@ def _fill(
             progress(RebuildProgress(done, len(folders), captures, time.monotonic() - started))
     store.heal()
     versions = store.db.execute("SELECT COUNT(*) FROM versions").fetchone()[0]
-    return RebuildReport(len(folders), captures, payloads, int(versions), 0.0)
+    damaged.sort(key=lambda d: (str(d.path), d.offset))  # workers finish in any order
+    return RebuildReport(len(folders), captures, payloads, int(versions), 0.0, tuple(damaged))
 
 
 def _copy_outcomes(old_index: Path, store: Store) -> None:
@@ -379,3 +425,33 @@ def _copy_runs(old_index: Path, store: Store) -> None:
         log.warning("the old index's run history cannot be read (%s); starting afresh", exc)
         return
     store.add_runs([(*row, producer) for row, producer in zip(rows, producers, strict=True)])
+
+
+def compare_indexes(old_index: Path, new_index: Path) -> list[Loss]:
+    """The captures (domain, kind, url, timestamp) of `old_index` missing from `new_index`,
+    counted per domain and kind. An old index that cannot be read has nothing to compare
+    (rebuild is its remedy): a warning says so."""
+    if not old_index.exists():
+        return []
+    try:
+        old = sqlite3.connect(f"file:{old_index}?mode=ro", uri=True)
+        try:
+            old.execute("ATTACH DATABASE ? AS new", (str(new_index),))
+            rows = old.execute(
+                """SELECT o.domain, o.kind, COUNT(*) FROM main.captures o
+                   WHERE NOT EXISTS (
+                       SELECT 1 FROM new.captures n WHERE n.domain = o.domain
+                       AND n.kind = o.kind AND n.url = o.url AND n.timestamp = o.timestamp)
+                   GROUP BY o.domain, o.kind ORDER BY o.domain, o.kind"""
+            ).fetchall()
+        finally:
+            old.close()
+    except sqlite3.DatabaseError as exc:
+        log.warning(
+            "the old index %s cannot be read (%s): captures it held and the raw store lacks "
+            "cannot be counted",
+            old_index,
+            exc,
+        )
+        return []
+    return [Loss(domain, kind, int(n)) for domain, kind, n in rows]

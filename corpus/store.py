@@ -125,6 +125,63 @@ class StoreError(Exception):
     """The data directory cannot be used as a corpus store."""
 
 
+class DamagedIndexError(StoreError):
+    """The index is corrupt, truncated or empty: rebuild it from the raw store."""
+
+    def __init__(self, index: Path, why: str) -> None:
+        super().__init__(
+            f"the corpus index {index} is damaged ({why}); rebuild it from the raw captures: "
+            f"policy-archive rebuild --out {index.parent}"
+        )
+
+
+class OldSchemaError(StoreError):
+    """A read-only open found an index of an older schema: it needs a writing open."""
+
+
+# Tables every schema version has; a missing one means a damaged index, not an old one.
+_REQUIRED_TABLES = frozenset(
+    {"meta", "captures", "payloads", "payload_documents", "texts", "versions", "runs"}
+)
+
+
+def verify_index(db: sqlite3.Connection, index: Path) -> int:
+    """The schema version of an existing index, once it is found intact (SQLite's
+    quick_check, the expected tables, a schema version); else DamagedIndexError."""
+    try:
+        problems = [str(row[0]) for row in db.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            raise DamagedIndexError(index, "; ".join(problems))
+        tables = {str(row[0]) for row in db.execute("SELECT name FROM sqlite_master")}
+        missing = sorted(_REQUIRED_TABLES - tables)
+        if missing:
+            raise DamagedIndexError(index, f"no {', '.join(missing)} table")
+        row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        # Only corruption calls for a rebuild; a lock held too long or a file that cannot
+        # be opened is no reason to throw the index away.
+        if getattr(exc, "sqlite_errorname", None) in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+            raise DamagedIndexError(index, str(exc)) from exc
+        raise StoreError(f"cannot read the corpus index {index}: {exc}") from exc
+    if row is None or not str(row[0]).isdigit():
+        raise DamagedIndexError(index, "no schema version")
+    return int(row[0])
+
+
+def _check_not_empty(index: Path) -> None:
+    # SQLite takes a 0-byte file for a new database: a corpus would silently start afresh.
+    if index.exists() and index.stat().st_size == 0:
+        raise DamagedIndexError(index, "the file is empty")
+
+
+def check_index(root: Path) -> None:
+    """Raise StoreError if `root` holds an index that cannot be used; writes nothing.
+    Crawls call it before any network traffic."""
+    index = root / INDEX_NAME
+    if index.exists():
+        Store.open(root, readonly=True).close()
+
+
 EXPORT_FIELDS = (
     "domain",
     "kind",
@@ -201,9 +258,18 @@ class Store:
         self.durable = durable
 
     @classmethod
-    def open(cls, root: Path, create: bool = True, durable: bool = True) -> Store:
+    def open(
+        cls, root: Path, create: bool = True, durable: bool = True, readonly: bool = False
+    ) -> Store:
+        """The store in `root`; an existing index is checked first (DamagedIndexError).
+
+        `readonly`: for readers; writes nothing at all (no healing, no recovery of an
+        interrupted rebuild, no migration), so it works on a read-only data directory.
+        """
         if root.exists() and not root.is_dir():
             raise StoreError(f"{root} exists and is not a directory")
+        if readonly:
+            return cls._open_readonly(root)
         if root.is_dir():
             try:
                 recover(root)
@@ -212,19 +278,71 @@ class Store:
         index = root / INDEX_NAME
         if not create and not index.exists():
             raise StoreError(f"{root} holds no corpus (no {INDEX_NAME}); run fetch first")
+        _check_not_empty(index)
+        existing = index.exists()
+        db: sqlite3.Connection | None = None
         try:
             root.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(index, isolation_level=None)
             db.execute("PRAGMA busy_timeout=10000")
+            if existing:
+                verify_index(db, index)  # before anything is written to it
             db.execute("PRAGMA journal_mode=WAL")
             if not durable:
                 db.execute("PRAGMA synchronous=OFF")
             store = cls(root, db, durable)
             store._check_schema()
             store.heal()
-        except (OSError, sqlite3.DatabaseError) as exc:
+        except (OSError, sqlite3.DatabaseError, StoreError) as exc:
+            if db is not None:
+                db.close()
+            if isinstance(exc, StoreError):
+                raise
             raise StoreError(f"cannot open the corpus index in {root}: {exc}") from exc
         return store
+
+    @classmethod
+    def _open_readonly(cls, root: Path) -> Store:
+        index = root / INDEX_NAME
+        if not index.exists():
+            raise StoreError(f"{root} holds no corpus (no {INDEX_NAME}); run fetch first")
+        _check_not_empty(index)
+        # A WAL index is read through its -shm file, which SQLite creates beside it: on a
+        # directory it cannot write to, read the file as immutable (no writer can change
+        # it there either). Where a writer may be at work, immutable would read torn pages.
+        writable = os.access(root, os.W_OK)
+        wal = index.with_name(INDEX_NAME + "-wal")
+        if not writable and wal.exists() and wal.stat().st_size:
+            log.warning(
+                "%s holds transactions not yet merged into %s (a writer died or runs); "
+                "read-only, they cannot be read: the corpus is shown without them",
+                wal,
+                index,
+            )
+        mode = "mode=ro" if writable else "immutable=1"
+        db = sqlite3.connect(f"{index.resolve().as_uri()}?{mode}", uri=True)
+        try:
+            db.execute("PRAGMA busy_timeout=10000")
+            found = verify_index(db, index)
+            if found > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{root} was written by a newer policy-archive (schema {found}); upgrade"
+                )
+            if found < SCHEMA_VERSION:
+                raise OldSchemaError(
+                    f"{root} has an index of schema {found}, which needs migrating to schema "
+                    f"{SCHEMA_VERSION} in a writable directory"
+                )
+            if db.execute("SELECT 1 FROM pending LIMIT 1").fetchone() is not None:
+                # Normal while a crawl runs; after a crash, the next writing open heals them.
+                log.info("%s has tracks whose versions are not refreshed yet; read as is", root)
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise StoreError(f"cannot read the corpus index {index}: {exc}") from exc
+        except BaseException:
+            db.close()
+            raise
+        return cls(root, db, durable=False)
 
     def close(self) -> None:
         self.db.close()

@@ -251,14 +251,40 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _locked(out: Path, work: Callable[[], int], shared: str | None = None) -> int:
+    """Run a writing command's `work` holding the data directory's lock, once the
+    directory is found writable and its index intact (before any network traffic)."""
     from corpus.lock import DataDirLock, LockedError
 
+    _check_writable(out)
+    lock = DataDirLock(out, shared)
     try:
-        with DataDirLock(out, shared):
-            return work()
+        lock.__enter__()
     except LockedError as exc:
         print(f"policy-archive: {exc}; not starting", file=sys.stderr)
         return 3
+    except OSError as exc:
+        raise UserError(f"cannot write to --out {out}: {exc.strerror or exc}") from exc
+    try:
+        _check_index(out)
+        return work()
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _check_writable(out: Path) -> None:
+    import os
+
+    if out.is_dir() and not os.access(out, os.W_OK):
+        raise UserError(f"--out {out} is read-only; this command writes there")
+
+
+def _check_index(out: Path) -> None:
+    from corpus.store import StoreError, check_index
+
+    try:
+        check_index(out)
+    except StoreError as exc:
+        raise UserError(str(exc)) from exc
 
 
 def _crawl(
@@ -557,6 +583,12 @@ def add_corpus_commands(sub: Any) -> None:
         metavar="DIR",
         help="also take the raw captures of DIR (another worker's data directory; repeatable)",
     )
+    rebuild.add_argument(
+        "--accept-loss",
+        action="store_true",
+        help="swap the rebuilt corpus in even if it lacks captures the current index has "
+        "(damaged or missing raw files)",
+    )
 
     export = sub.add_parser("export", help="write the corpus's versions in a data format")
     out_option(export)
@@ -598,22 +630,37 @@ def _output_arg(value: str) -> Path | None:
 
 
 def _open_corpus(out: Path) -> Any:
-    from corpus.store import Store, StoreError
+    """The corpus for reading: opened read-only, so a read-only data directory serves."""
+    import os
+
+    from corpus.store import OldSchemaError, Store, StoreError
 
     try:
-        return Store.open(out, create=False)
+        try:
+            return Store.open(out, readonly=True)
+        except OldSchemaError:
+            if not os.access(out, os.W_OK):
+                raise
+            return Store.open(out, create=False)  # migrates, once
     except StoreError as exc:
         raise UserError(str(exc)) from exc
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    from corpus.rebuild import RebuildError, RebuildProgress, rebuild
+    from corpus.rebuild import (
+        RebuildError,
+        RebuildLossError,
+        RebuildProgress,
+        describe_losses,
+        rebuild,
+    )
 
     if args.jobs < 1:
         raise UserError("--jobs must be 1 or more")
     _check_out(args.out)
     if not args.out.is_dir() and not args.sources:
         raise UserError(f"--out {args.out} does not exist")
+    _check_writable(args.out)
     bar = sys.stderr.isatty()
 
     def progress(p: RebuildProgress) -> None:
@@ -631,18 +678,35 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         )
 
     try:
-        report = rebuild(args.out, args.jobs, progress, args.sources)
+        try:
+            report = rebuild(args.out, args.jobs, progress, args.sources, args.accept_loss)
+        finally:
+            if bar:
+                print(file=sys.stderr)
+    except RebuildLossError as exc:
+        _report_damage(exc.damaged)
+        print(f"policy-archive: error: {exc}", file=sys.stderr)
+        return 1
     except RebuildError as exc:
         raise UserError(str(exc)) from exc
-    finally:
-        if bar:
-            print(file=sys.stderr)
+    _report_damage(report.damaged)
+    if report.lost:
+        print(
+            f"policy-archive: warning: --accept-loss: the rebuilt corpus lost "
+            f"{describe_losses(list(report.lost))} that the previous index held",
+            file=sys.stderr,
+        )
     print(
         f"rebuilt {args.out}: {report.domains} domains, {report.captures} captures "
         f"({report.payloads} payloads processed), {report.versions} versions in "
         f"{report.seconds:.1f} s ({report.captures_per_second:.0f} captures/s)"
     )
     return 0
+
+
+def _report_damage(damaged: Sequence[Any]) -> None:
+    for damage in damaged:
+        print(f"policy-archive: warning: {damage}", file=sys.stderr)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 from corpus.lock import DataDirLock, LockedError
 from corpus.rawstore import RAW_DIR
 from corpus.rebuild import recover_domain
-from corpus.store import INDEX_NAME, Store
+from corpus.store import INDEX_NAME, Store, StoreError, check_index
 from crawler.discovery import KINDS, normalise_domain
 from crawler.domain import (
     Answer,
@@ -144,6 +144,13 @@ class PolicyHistorySpider(Spider):
                 self._lock = DataDirLock(self.out).__enter__()
             except LockedError as exc:
                 self.exit_status = 3
+                self._stop(str(exc))
+                return
+            # The CLI checks before it starts; here, before any request to the archive.
+            try:
+                check_index(self.out)
+            except StoreError as exc:
+                self.exit_status = 2
                 self._stop(str(exc))
                 return
         for request in self._take_domains():

@@ -91,3 +91,18 @@ def test_several_domains_in_one_job(tmp_path: Path, archive_server: LocalArchive
         "plainsite.net",
         "oldtable.org",
     }
+
+
+def test_a_job_on_a_damaged_index_exits_2_before_any_request(
+    tmp_path: Path, archive_server: LocalArchive
+) -> None:
+    out = tmp_path / "data"
+    out.mkdir()
+    (out / "index.sqlite").write_bytes(b"not an index" * 1000)
+    requests = len(archive_server.requests)
+    result = scrapy_crawl("domain=plainsite.net", f"archive={archive_server.url}", f"out={out}")
+    assert result.code == 2, result.stderr[-2000:]
+    assert "damaged (file is not a database); rebuild it from the raw captures: " in result.stderr
+    assert f"policy-archive rebuild --out {out}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(archive_server.requests) == requests
