@@ -523,6 +523,12 @@ class Store:
                 "INSERT OR IGNORE INTO capture_outcomes VALUES (?, ?, ?, ?, ?, ?, ?)", rows
             )
 
+    def has_table(self, name: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)
+        ).fetchone()
+        return row is not None
+
     def dropped_captures(self, domain: str, kind: str) -> dict[tuple[str, str], str]:
         """(url, timestamp) -> reason of the captures dropped for good."""
         rows = self.db.execute(
@@ -535,6 +541,8 @@ class Store:
     def outcome_counts(self, domains: Iterable[str] | None = None) -> dict[str, int]:
         """Captures pending and dropped (of `domains`, default all)."""
         counts = {"pending": 0, "dropped": 0}
+        if not self.has_table("capture_outcomes"):
+            return counts  # an older index opened read-only: nothing recorded yet
         if domains is None:
             rows = self.db.execute(
                 "SELECT state, COUNT(*) FROM capture_outcomes GROUP BY state"

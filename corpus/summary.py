@@ -69,7 +69,9 @@ def summarise(store: Store) -> CorpusSummary:
                 "SELECT reason, COUNT(*) FROM capture_outcomes WHERE state='dropped' "
                 "GROUP BY reason ORDER BY reason"
             )
-        ),
+        )
+        if store.has_table("capture_outcomes")
+        else {},
         flapping=scalar(
             "SELECT COUNT(*) FROM (SELECT DISTINCT domain, kind, lang FROM versions WHERE flapping)"
         ),
