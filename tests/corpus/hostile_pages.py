@@ -6,12 +6,14 @@ which prints each page's outcome, time and peak memory (the figures in the READM
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import sys
 import time
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from corpus.models import Processed, RawCapture
 from tests.corpus.builders import policy_capture
@@ -128,12 +130,27 @@ def _kib(field: str) -> int:
     raise LookupError(field)
 
 
-def measure(make: Callable[[], RawCapture], run: Callable[[RawCapture], Processed]) -> str:
-    """One page in a forked child: its outcome, seconds, and the memory processing it
-    added (peak resident set above what the child held with the page built, in MB)."""
+@dataclass(frozen=True, slots=True)
+class Measured:
+    outcome: str  # the drop reason, "N document(s)", or the exception raised
+    seconds: float
+    peak_mb: float  # peak resident memory added by processing, above the page itself
+    body_mb: float
+    text: str = ""  # the documents' text
+
+    def __str__(self) -> str:
+        return (
+            f"{self.outcome}; {self.seconds:.2f} s; peak +{self.peak_mb:.0f} MB "
+            f"({self.body_mb:.1f} MB body)"
+        )
+
+
+def measure(make: Callable[[], RawCapture], run: Callable[[RawCapture], Processed]) -> Measured:
+    """One page in a forked child, so that its peak memory is its own: the child builds
+    the page, restarts its high-water mark, processes it and reports."""
     read, write = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: a fresh high-water mark, and nothing here outlives it
+    if pid == 0:  # the child: nothing here outlives it
         os.close(read)
         try:
             page = make()
@@ -141,21 +158,26 @@ def measure(make: Callable[[], RawCapture], run: Callable[[RawCapture], Processe
                 refs.write("5")  # the high-water mark restarts from here
             before = _kib("VmRSS")
             started = time.perf_counter()
-            processed = run(page)
+            try:
+                processed = run(page)
+                outcome = processed.drop_reason or f"{len(processed.documents)} document(s)"
+                text = "\n".join(d.text for d in processed.documents)
+            except Exception as error:  # the report is the point
+                outcome, text = f"raised {type(error).__name__}: {str(error)[:80]}", ""
             seconds = time.perf_counter() - started
-            outcome = processed.drop_reason or f"{len(processed.documents)} document(s)"
             peak = (_kib("VmHWM") - before) / 1024
             size = len(page.body or b"") / MB
-            report = f"{outcome}; {seconds:.2f} s; peak +{peak:.0f} MB ({size:.1f} MB body)"
-        except BaseException as error:  # the report is the point
-            report = f"raised {type(error).__name__}: {str(error)[:80]}"
-        os.write(write, report.encode())
-        os._exit(0)
+            with os.fdopen(write, "wb") as pipe:
+                pipe.write(json.dumps([outcome, seconds, peak, size, text]).encode())
+        finally:
+            os._exit(0)
     os.close(write)
     with os.fdopen(read, "rb") as pipe:
-        report = pipe.read().decode()
+        report = pipe.read()
     os.waitpid(pid, 0)
-    return report or "child died without a report"
+    if not report:
+        raise RuntimeError("the child died without a report")
+    return Measured(*json.loads(report))
 
 
 if __name__ == "__main__":
