@@ -116,6 +116,10 @@ _NOT_TEXT = frozenset(("script", "style"))
 def _bound(tree: lxml.html.HtmlElement) -> None:
     """Refuse a tree past MAX_ELEMENTS or MAX_TEXT_CHARS; unwrap what lies below MAX_DEPTH."""
     elements = chars = 0
+    # iterwalk passes over comments and processing instructions, but their tails are text
+    for node in tree.iter(etree.Comment, etree.ProcessingInstruction):
+        elements += 1
+        chars += len(node.tail or "")
     path: list[lxml.html.HtmlElement] = []
     anchors: list[lxml.html.HtmlElement] = []  # elements whose subtree is unwrapped
     for event, element in etree.iterwalk(tree, events=("start", "end")):

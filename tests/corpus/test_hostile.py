@@ -19,6 +19,7 @@ import pytest
 import corpus.process
 from corpus import limits
 from corpus.decoding import decode_content
+from corpus.extraction import parse_html
 from corpus.limits import MAX_PAGE_BYTES, ExtractionTimeout, PageRefused, time_limit
 from corpus.process import process_capture
 from tests.corpus import hostile_pages as pages
@@ -74,6 +75,14 @@ def test_a_text_node_over_libxml2s_limit_is_kept() -> None:
 def test_a_ten_megabyte_page_stays_within_memory() -> None:
     assert hostile(lambda: pages.scripted_page(10 * MB)).outcome == "1 document(s)"
     assert hostile(lambda: pages.long_page(10 * MB)).outcome == "too_large"  # 10M characters
+
+
+def test_comments_count_towards_the_limits() -> None:
+    with pytest.raises(PageRefused, match="elements"):
+        parse_html(f"<html><body>{'<!-- -->' * (limits.MAX_ELEMENTS + 1)}</body></html>")
+    tails = "<!-- -->" + "x" * 1000
+    with pytest.raises(PageRefused, match="characters"):
+        parse_html(f"<html><body>{tails * (limits.MAX_TEXT_CHARS // 1000 + 1)}</body></html>")
 
 
 def test_binary_garbage_is_dropped_as_binary() -> None:
