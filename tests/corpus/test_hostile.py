@@ -7,11 +7,13 @@ whose peak memory is its own; `python -m tests.corpus.hostile_pages` prints the 
 from __future__ import annotations
 
 import gzip
+import multiprocessing
 import signal
 import threading
 import time
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 
 import brotli
 import pytest
@@ -165,6 +167,16 @@ def test_a_slow_page_is_dropped_as_extraction_timeout(
     started = time.monotonic()
     assert process_capture(pages.long_page(1000)).drop_reason == "extraction_timeout"
     assert time.monotonic() - started < 2
+
+
+def test_the_time_limit_holds_in_rebuild_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # rebuild's ProcessPoolExecutor runs each task in its worker's main thread
+    monkeypatch.setattr(corpus.process, "EXTRACTION_SECONDS", 0.2)
+    monkeypatch.setattr(corpus.process, "extract_policy", _spin)
+    context = multiprocessing.get_context("fork")  # the workers inherit the patches
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        processed = pool.submit(process_capture, pages.long_page(1000)).result(timeout=10)
+    assert processed.drop_reason == "extraction_timeout"
 
 
 def test_the_time_limit_is_disarmed_on_every_path(no_alarm: None) -> None:
