@@ -1,6 +1,8 @@
 """Bytes to text in a fixed order, then word-level repair of mojibake that survived it.
 
-The order: byte-order mark; strict UTF-8; the declared charset (HTTP header, then
+First the body as the archive sent it is undone from its Content-Encoding (gzip,
+deflate, br), inflating no further than `MAX_PAGE_BYTES`. Then the charset, in this
+order: byte-order mark; strict UTF-8; the declared charset (HTTP header, then
 `<meta>`, normalised by w3lib the way browsers do: latin-1 means cp1252, gb2312 means
 gb18030); charset_normalizer's guess; cp1252 as the last resort. Strict UTF-8 comes
 before the declaration because UTF-8 that happens to decode is almost never anything
@@ -10,13 +12,24 @@ else, while declarations on old pages are often wrong (UTF-8 served as iso-8859-
 from __future__ import annotations
 
 import codecs
+import logging
 import re
+import zlib
 from dataclasses import dataclass
 
 import charset_normalizer
 import ftfy
 from ftfy.badness import BADNESS_RE
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+
+from corpus.limits import BINARY, MAX_PAGE_BYTES, TOO_LARGE, PageRefused
+
+try:
+    import brotli
+except ImportError:  # pragma: no cover - Scrapy installs it; without it br stays as sent
+    brotli = None
+
+log = logging.getLogger(__name__)
 
 STEP_BOM = "bom"
 STEP_UTF8 = "utf-8"
@@ -31,6 +44,13 @@ DECODING_MAX_ERROR_RATE = 0.001
 # How much more "chaos" (charset_normalizer's mess score) a cp1252 reading may show
 # than the best reading and still be preferred.
 DECODING_CP1252_MARGIN = 0.02
+
+# Bytes that no text encoding of a web page uses (WHATWG's "binary data bytes", less
+# NUL, which UTF-16 without a byte-order mark and padded pages carry): random or
+# compressed data holds about 9% of them, text none.
+_BINARY_BYTES = bytes([*range(0x01, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+DECODING_MAX_BINARY_SHARE = 0.05
+_INFLATE_STEP = 1024 * 1024  # inflate this much at a time, checking the limit between
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # A "word" for repair: ASCII whitespace and markup delimit it. Not \s: mojibake of
@@ -66,6 +86,80 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
     text, encoding, step = _decode(body, content_type)
     text, repaired = repair_mojibake(_CONTROL.sub("", text))
     return Decoded(text, encoding, step, repaired)
+
+
+def decode_content(body: bytes, content_encoding: str | None) -> bytes:
+    """The page's own bytes: the body undone from its Content-Encoding.
+
+    The archive stores a body as the site sent it, but may already have undone the
+    encoding its header still names, so a coding is undone only when the body carries
+    its signature (or, for deflate and br, decodes as it); a body that stops decoding
+    midway (a truncated capture) keeps what was inflated, as a browser shows it.
+    Raises PageRefused(too_large) as soon as the page grows past MAX_PAGE_BYTES.
+    """
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+    for coding in reversed(codings):  # the last one named was applied last
+        if coding in ("gzip", "x-gzip") and body.startswith(b"\x1f\x8b"):
+            body = _inflate(body, 31)
+        elif coding == "deflate" and body and body.lstrip()[:1] != b"<":
+            # the standard says zlib-wrapped; some servers send raw deflate
+            wrapped = (body[0] & 0x0F) == 8 and int.from_bytes(body[:2], "big") % 31 == 0
+            body = _inflate(body, 15 if wrapped else -15)
+        elif coding == "br" and brotli is not None and body.lstrip()[:1] != b"<":
+            body = _unbrotli(body)
+    if len(body) > MAX_PAGE_BYTES:
+        raise PageRefused(TOO_LARGE, f"{len(body)} bytes")
+    return body
+
+
+def _inflate(body: bytes, wbits: int) -> bytes:
+    out = bytearray()
+    data = body
+    while data:
+        inflater = zlib.decompressobj(wbits)
+        try:
+            while data and not inflater.eof:
+                out += inflater.decompress(data, _INFLATE_STEP)
+                data = inflater.unconsumed_tail
+                if len(out) > MAX_PAGE_BYTES:
+                    raise PageRefused(TOO_LARGE, f"inflates past {MAX_PAGE_BYTES} bytes")
+        except zlib.error as error:
+            if not out:
+                return body  # not compressed after all: the archive had undone it
+            log.info("compressed body stops decoding after %d bytes: %s", len(out), error)
+            break
+        # gzip allows several members one after the other
+        data = (
+            inflater.unused_data if wbits == 31 and inflater.unused_data[:2] == b"\x1f\x8b" else b""
+        )
+    return bytes(out)
+
+
+def _unbrotli(body: bytes) -> bytes:
+    inflater = brotli.Decompressor()
+    try:
+        out = bytearray(inflater.process(body, output_buffer_limit=_INFLATE_STEP))
+        while not inflater.is_finished() and not inflater.can_accept_more_data():
+            if len(out) > MAX_PAGE_BYTES:
+                raise PageRefused(TOO_LARGE, f"inflates past {MAX_PAGE_BYTES} bytes")
+            out += inflater.process(b"", output_buffer_limit=_INFLATE_STEP)
+    except brotli.error as error:
+        log.info("br body does not decode: %s", error)
+        return body
+    if len(out) > MAX_PAGE_BYTES:
+        raise PageRefused(TOO_LARGE, f"inflates past {MAX_PAGE_BYTES} bytes")
+    return bytes(out)
+
+
+def check_text_bytes(body: bytes) -> None:
+    """Raise PageRefused(binary) for a body that is no text in any encoding (an image,
+    a compressed or corrupted payload served as HTML)."""
+    bom, _ = read_bom(body)
+    if bom or not body:
+        return
+    binary = len(body) - len(body.translate(None, _BINARY_BYTES))
+    if binary > len(body) * DECODING_MAX_BINARY_SHARE:
+        raise PageRefused(BINARY, f"{binary} of {len(body)} bytes are control bytes")
 
 
 def _decode(body: bytes, content_type: str | None) -> tuple[str, str, str]:

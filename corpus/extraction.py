@@ -13,9 +13,18 @@ from dataclasses import dataclass
 
 import lxml.html
 import trafilatura
+from lxml import etree
 from lxml.etree import ParserError
 
 from corpus.blocks import HEADING, ITEM, PARAGRAPH, QUOTE, TABLE, Block, plain_text, render_markdown
+from corpus.limits import (
+    MAX_DEPTH,
+    MAX_ELEMENTS,
+    MAX_TEXT_CHARS,
+    TOO_DEEP,
+    TOO_LARGE,
+    PageRefused,
+)
 
 # Options fixed here so that the same bytes give the same text in every process:
 # deduplicate=False because trafilatura's dedupe cache is process-wide and empties a
@@ -67,7 +76,7 @@ class Extracted:
 def extract_markdown(html: str, url: str | None = None) -> Extracted:
     """The page's main text as blocks, the title first as a level-1 heading."""
     try:
-        tree = lxml.html.fromstring(_XML_DECLARATION.sub("", html, count=1))
+        tree = parse_html(html)
     except (ParserError, ValueError):
         return Extracted(title="")
     has_password = bool(tree.xpath("//input[@type='password' or @type='PASSWORD']"))
@@ -83,6 +92,56 @@ def extract_markdown(html: str, url: str | None = None) -> Extracted:
     reader.read_children(body)
     blocks = _with_title(_promote_bold_lines(reader.blocks), title)
     return Extracted(title, tuple(blocks), link_share, has_password)
+
+
+def parse_html(html: str) -> lxml.html.HtmlElement:
+    """The page's tree, whole or not at all: raises PageRefused past the limits.
+
+    `huge_tree` lifts libxml2's limits (a text node over 10 MB was dropped without a
+    word, and a tree deeper than 256 lost everything below), which makes our own limits
+    the ones that hold: elements, text and depth, checked here in one pass.
+    """
+    parser = lxml.html.HTMLParser(huge_tree=True)
+    tree = lxml.html.fromstring(_XML_DECLARATION.sub("", html, count=1), parser=parser)
+    for error in parser.error_log:
+        if error.type_name == "ERR_RESOURCE_LIMIT":  # even huge_tree stops at 2048 levels
+            raise PageRefused(TOO_DEEP if "depth" in error.message else TOO_LARGE, error.message)
+    _bound(tree)
+    return tree
+
+
+_NOT_TEXT = frozenset(("script", "style"))
+
+
+def _bound(tree: lxml.html.HtmlElement) -> None:
+    """Refuse a tree past MAX_ELEMENTS or MAX_TEXT_CHARS; unwrap what lies below MAX_DEPTH."""
+    elements = chars = 0
+    # iterwalk passes over comments and processing instructions, but their tails are text
+    for node in tree.iter(etree.Comment, etree.ProcessingInstruction):
+        elements += 1
+        chars += len(node.tail or "")
+    path: list[lxml.html.HtmlElement] = []
+    anchors: list[lxml.html.HtmlElement] = []  # elements whose subtree is unwrapped
+    for event, element in etree.iterwalk(tree, events=("start", "end")):
+        if event == "end":
+            path.pop()
+            chars += len(element.tail or "")
+            continue
+        path.append(element)
+        elements += 1
+        if isinstance(element.tag, str) and element.tag not in _NOT_TEXT:
+            chars += len(element.text or "")
+        if len(path) > MAX_DEPTH and (not anchors or anchors[-1] is not path[MAX_DEPTH - 2]):
+            anchors.append(path[MAX_DEPTH - 2])
+        if elements > MAX_ELEMENTS:
+            raise PageRefused(TOO_LARGE, f"over {MAX_ELEMENTS} elements")
+    if chars > MAX_TEXT_CHARS:
+        raise PageRefused(TOO_LARGE, f"{chars} characters of text")
+    for anchor in anchors:
+        # Below the anchor only elements without children stay (paragraphs, cells,
+        # links); every wrapper around them gives up its tag and keeps its text.
+        for wrapper in [e for e in anchor.iterdescendants() if len(e)]:
+            wrapper.drop_tag()
 
 
 _CHROME = frozenset(("header", "nav", "footer", "aside", "script", "style", "noscript"))

@@ -8,16 +8,26 @@ metadata, so the same payload gives the same documents in any process and order.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Sequence
 
 from corpus.blocks import HEADING, Block, render_markdown
-from corpus.decoding import decode_html
+from corpus.decoding import check_text_bytes, decode_content, decode_html
 from corpus.extraction import Extracted, extract_markdown
 from corpus.language import chinese_variant
+from corpus.limits import (
+    EXTRACTION_SECONDS,
+    EXTRACTION_TIMEOUT,
+    ExtractionTimeout,
+    PageRefused,
+    time_limit,
+)
 from corpus.models import Document, Processed, RawCapture
 from corpus.normalise import normalise_text
 from corpus.policy import check_policy, select_kind_section
 from corpus.split import LanguagePart, split_languages
+
+log = logging.getLogger(__name__)
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 
@@ -32,9 +42,20 @@ def process_capture(capture: RawCapture) -> Processed:
     mime = (content_type or "").split(";", 1)[0].strip().lower()
     if mime not in _HTML_TYPES:
         return Processed(drop_reason="not_html")
-    decoded = decode_html(capture.body, content_type)
-    extracted = extract_policy(decoded.text, capture.url, capture.kind)
-    return _judge_and_split(extracted, capture.kind, capture.url)
+    try:
+        with time_limit(EXTRACTION_SECONDS):
+            body = decode_content(capture.body, capture.header("content-encoding"))
+            check_text_bytes(body)
+            decoded = decode_html(body, content_type)
+            extracted = extract_policy(decoded.text, capture.url, capture.kind)
+            return _judge_and_split(extracted, capture.kind, capture.url)
+    except PageRefused as refused:
+        log.debug("refused %s: %s", capture.archive_url, refused)
+        return Processed(drop_reason=refused.reason)
+    except ExtractionTimeout:
+        # the one outcome that depends on the machine: say so louder than other drops
+        log.warning("%s took over %g s to process", capture.archive_url, EXTRACTION_SECONDS)
+        return Processed(drop_reason=EXTRACTION_TIMEOUT)
 
 
 # Captures of one policy often differ only outside its text (stamps, counters, ads), so
