@@ -25,6 +25,8 @@ from datetime import timedelta
 from enum import Enum
 from typing import Any
 
+from corpus.decoding import decode_content
+from corpus.limits import PageRefused
 from corpus.models import ROLE_DISCOVERY, ROLE_POLICY, Processed, RawCapture
 from corpus.process import process_capture
 from crawler.candidates import Candidates
@@ -379,13 +381,13 @@ class DomainCrawl:
         out: list[Output] = []
         if item.capture.body is None:
             return out
+        try:  # the homepage's own bytes, as the text side reads a policy
+            body = decode_content(item.capture.body, item.capture.header("content-encoding"))
+        except PageRefused as refused:
+            self.count(f"policy/discovery/dropped/{refused.reason}")
+            return out
         links = sorted(
-            {
-                link.url
-                for link in policy_links(
-                    item.capture.body, item.capture.url, self.domain, self.kind
-                )
-            }
+            {link.url for link in policy_links(body, item.capture.url, self.domain, self.kind)}
         )
         item.links = tuple(links)
         out.append(item)
