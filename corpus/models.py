@@ -28,6 +28,10 @@ class RawCapture:
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes | None = None
     refers_to: tuple[str, str] | None = None  # (url, timestamp) of the capture holding the body
+    # how the text is known: "fetched", "same_bytes" (a fetched capture's CDX digest) or
+    # "inferred" (`changes`: between two fetched captures showing the same text)
+    source: str = "fetched"
+    cdx_digest: str = ""  # its own CDX digest, when its text is another capture's
 
     @property
     def is_revisit(self) -> bool:

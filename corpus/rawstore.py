@@ -33,6 +33,10 @@ H_KIND = "Policy-Archive-Kind"
 H_ROLE = "Policy-Archive-Role"
 H_DIGEST = "Policy-Archive-Digest"  # the archive's CDX digest, which links revisits
 H_SOURCE = "WARC-Source-URI"  # the replay URL the bytes came from
+# On revisits: how the capture's text is known (same_bytes, inferred) and its own CDX
+# digest (H_DIGEST is then the digest of the fetched capture whose bytes it shares).
+H_KNOWN = "Policy-Archive-Known-As"
+H_CDX_DIGEST = "Policy-Archive-CDX-Digest"
 # WARC-Date cannot hold the archive's odd timestamps (day 00, second 60): keep them verbatim.
 H_TIMESTAMP = "Policy-Archive-Timestamp"
 # Start a new file past this size: WARC tools and uploads handle ~1 GB files best (IA's own
@@ -91,6 +95,9 @@ class RawWriter:
             record.rec_headers.replace_header("WARC-Date", extra.pop("WARC-Date"))
             for name, value in extra.items():
                 record.rec_headers.add_header(name, value)
+            record.rec_headers.add_header(H_KNOWN, capture.source)
+            if capture.cdx_digest:
+                record.rec_headers.add_header(H_CDX_DIGEST, capture.cdx_digest)
             writer.write_record(record)
             return
         http_headers = StatusAndHeaders(
@@ -330,7 +337,13 @@ def _capture(record: ArchiveIterator) -> RawCapture | None:
     if record.rec_type == "revisit":
         refers_ts = _compact(headers.get_header("WARC-Refers-To-Date") or "")
         refers = (headers.get_header("WARC-Refers-To-Target-URI") or url, refers_ts)
-        return RawCapture(**common, refers_to=refers)
+        return RawCapture(
+            **common,
+            refers_to=refers,
+            # raw files from before this was written say nothing: unknown
+            source=headers.get_header(H_KNOWN) or "unknown",
+            cdx_digest=headers.get_header(H_CDX_DIGEST) or "",
+        )
     http = record.http_headers
     status = int(http.get_statuscode() or 0) if http else 0
     return RawCapture(

@@ -36,6 +36,11 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (
     domain TEXT NOT NULL, kind TEXT NOT NULL, url TEXT NOT NULL, timestamp TEXT NOT NULL,
     archive_url TEXT NOT NULL, digest TEXT NOT NULL, role TEXT NOT NULL,
+    -- how its text is known: fetched (its own bytes), same_bytes (a fetched capture with
+    -- its CDX digest), inferred (between two fetched captures showing the same text,
+    -- `changes`); for the last two, the fetched capture it rests on and its own digest
+    -- (unknown: recorded before this was kept, until a rebuild reads raw/)
+    source TEXT NOT NULL DEFAULT 'unknown', source_url TEXT, source_ts TEXT, cdx_digest TEXT,
     PRIMARY KEY (domain, kind, url, timestamp)
 );
 CREATE TABLE IF NOT EXISTS payloads (
@@ -103,7 +108,16 @@ def _migrate_1_to_2(db: sqlite3.Connection) -> None:
 
 
 def _migrate_2_to_3(db: sqlite3.Connection) -> None:
-    """Pending and dropped captures are recorded (capture_outcomes)."""
+    """Pending and dropped captures are recorded (capture_outcomes); a capture records
+    how its text is known (source). Older captures without a fetch of their own were
+    recorded alike, so they are `unknown` until a rebuild reads the raw store."""
+    for column in (
+        "source TEXT NOT NULL DEFAULT 'unknown'",
+        "source_url TEXT",
+        "source_ts TEXT",
+        "cdx_digest TEXT",
+    ):
+        db.execute(f"ALTER TABLE captures ADD COLUMN {column}")
     _create_schema(db)
 
 
@@ -115,8 +129,10 @@ _MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
 
 
 def _create_schema(db: sqlite3.Connection) -> None:
-    # executescript would commit the surrounding transaction; run statement by statement.
-    for statement in _SCHEMA.split(";"):
+    # executescript would commit the surrounding transaction; run statement by statement
+    # (comments taken out first: a semicolon in one would split a statement).
+    script = "\n".join(line.split("--", 1)[0] for line in _SCHEMA.splitlines())
+    for statement in script.split(";"):
         if statement.strip():
             db.execute(statement)
 
@@ -459,7 +475,7 @@ class Store:
         self, capture: RawCapture, processed: Processed | None, keys: Mapping[str, str]
     ) -> None:
         self.db.execute(
-            "INSERT OR IGNORE INTO captures VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO captures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 capture.domain,
                 capture.kind,
@@ -468,6 +484,10 @@ class Store:
                 capture.archive_url,
                 capture.digest,
                 capture.role,
+                capture.source,
+                capture.refers_to[0] if capture.refers_to else None,
+                capture.refers_to[1] if capture.refers_to else None,
+                capture.cdx_digest or None,
             ),
         )
         self.db.execute(
@@ -522,6 +542,16 @@ class Store:
             self.db.executemany(
                 "INSERT OR IGNORE INTO capture_outcomes VALUES (?, ?, ?, ?, ?, ?, ?)", rows
             )
+
+    def source_counts(self) -> dict[str, int]:
+        """Policy captures by how their text is known (fetched, same_bytes, inferred)."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(captures)")}
+        if "source" not in columns:
+            return {}
+        rows = self.db.execute(
+            "SELECT source, COUNT(*) FROM captures WHERE role=? GROUP BY source", (ROLE_POLICY,)
+        )
+        return {source: n for source, n in rows}
 
     def has_table(self, name: str) -> bool:
         row = self.db.execute(

@@ -27,6 +27,8 @@ class CorpusSummary:
     # listed captures not stored: pending (asked again next run), dropped (never again)
     unstored: dict[str, int] = field(default_factory=dict)
     not_fetched: dict[str, int] = field(default_factory=dict)  # dropped, per reason
+    # policy captures by how their text is known: fetched, same_bytes, inferred
+    known_as: dict[str, int] = field(default_factory=dict)
     flapping: int = 0  # tracks flagged for switching back and forth
     archives: tuple[str, ...] = ()  # where the captures came from
     runs: int = 0
@@ -64,6 +66,7 @@ def summarise(store: Store) -> CorpusSummary:
         kinds=dict(db.execute("SELECT kind, COUNT(*) FROM versions GROUP BY kind")),
         drops=dict(sorted(store.drop_counts().items())),
         unstored=store.outcome_counts(),
+        known_as=dict(sorted(store.source_counts().items())),
         not_fetched=dict(
             db.execute(
                 "SELECT reason, COUNT(*) FROM capture_outcomes WHERE state='dropped' "
@@ -93,7 +96,8 @@ def format_summary(summary: CorpusSummary) -> str:
         f"domains      {summary.domains}",
         f"policies     {summary.policies}  (domain, kind and language timelines)",
         f"versions     {summary.versions}  ({summary.texts} distinct texts)",
-        f"captures     {summary.captures}  ({summary.payloads} distinct payloads processed)",
+        f"captures     {summary.captures}  ({summary.payloads} distinct payloads processed; "
+        f"{counts(summary.known_as)})",
         f"languages    {counts(summary.languages)}",
         f"kinds        {counts(summary.kinds)}",
         f"date range   {span}",

@@ -512,10 +512,8 @@ class DomainCrawl:
         """A capture recorded without a fetch: same bytes as a fetched twin, or (`changes`)
         between two fetched captures showing the same text, so showing it too."""
         source = holder if isinstance(holder, Holder) else None
-        if source is None or source.digest == record.digest:
-            self.count("policy/captures/same_bytes")
-        else:
-            self.count("policy/captures/inferred")
+        known_as = "same_bytes" if source is None or source.digest == record.digest else "inferred"
+        self.count(f"policy/captures/{known_as}")
         self.emitted.add((record.original, record.timestamp))
         capture = RawCapture(
             domain=self.domain,
@@ -526,6 +524,8 @@ class DomainCrawl:
             archive_url=self.archive.replay_url(record.timestamp, record.original),
             digest=source.digest if source else record.digest,
             refers_to=(source.url, source.timestamp) if source else None,
+            source=known_as,
+            cdx_digest=record.digest,
         )
         return CaptureItem(capture)
 
