@@ -106,6 +106,9 @@ def gate_settings(settings: Any, archive: Archive) -> GateSettings:
         backoff_reset=settings.getfloat("WAYBACK_BACKOFF")
         * settings.getfloat("WAYBACK_BACKOFF_RESET_FACTOR"),
         refused_factor=settings.getfloat("WAYBACK_REFUSED_FACTOR"),
+        refused_pause_max=(
+            settings.getfloat("WAYBACK_LOOPBACK_REFUSED_PAUSE") if archive.is_loopback else None
+        ),
         refused_limit=settings.getint("WAYBACK_REFUSED_LIMIT"),
         rate_limited_limit=settings.getint("WAYBACK_RATE_LIMITED_LIMIT"),
         burst=settings.getfloat("WAYBACK_BURST"),

@@ -80,6 +80,9 @@ class GateSettings:
     refused_limit: int  # this many refusal episodes in a row and the run stops
     rate_limited_limit: int  # this many 429 episodes in a row and the run stops
     burst: float = 1.0
+    # longest pause after a refusal (None: no cap). On loopback nobody is protected by a
+    # long silence: an archive of one's own that refuses is down or restarting.
+    refused_pause_max: float | None = None
 
 
 class SharedBudget(Protocol):
@@ -206,6 +209,8 @@ class ArchiveGate:
             * 2.0 ** (self._refused_strikes - 1),
             max(self.settings.backoff_max, self.settings.backoff * self.settings.refused_factor),
         )
+        if self.settings.refused_pause_max is not None:
+            seconds = min(seconds, self.settings.refused_pause_max)
         self._pause(now, seconds, f"refused the connection ({reason})")
         return seconds
 

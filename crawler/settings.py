@@ -56,6 +56,10 @@ WAYBACK_BACKOFF_RESET_FACTOR = 15.0  # quiet for 15 backoffs (15 min) and pauses
 # minutes with the defaults) stop the run; a re-run resumes where it stopped.
 WAYBACK_REFUSED_FACTOR = 5.0
 WAYBACK_REFUSED_LIMIT = 4
+# On loopback a refusal pauses at most this long: a local archive has no IP to protect,
+# and one that refuses connections is down or restarting (the run still stops after
+# WAYBACK_REFUSED_LIMIT refusals in a row).
+WAYBACK_LOOPBACK_REFUSED_PAUSE = 1.0
 WAYBACK_RATE_LIMITED_LIMIT = 8  # 429 pauses in a row (2 h in all) before the run stops
 # A crawl over several machines keeps its frontier and budgets in Redis at this URL
 # (redis://host:6379/0); None: one machine, budgets in this process alone.

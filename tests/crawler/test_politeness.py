@@ -83,3 +83,11 @@ def test_endless_429s_stop_the_run() -> None:
     for now in (0.0, 10.0):
         assert gate.rate_limited(gate.epoch, now) > 0
     assert gate.rate_limited(gate.epoch, 20.0) == 0.0 and gate.stopped
+
+
+def test_a_refusal_on_loopback_pauses_briefly() -> None:
+    from crawler.politeness import ArchiveGate
+
+    gate = ArchiveGate("127.0.0.1:8080", settings(refused_pause_max=1.0))
+    gate.answered_ok(0.0)
+    assert gate.connection_failed(gate.epoch, 0.0, "ConnectionRefusedError") == 1.0
