@@ -45,3 +45,33 @@ def test_inferred_captures_are_recorded_as_such_and_rebuild_keeps_them(tmp_path:
     rebuilt = run_cli("rebuild", "--out", str(out))
     assert rebuilt.code == 0, rebuilt.stderr
     assert _captures(out) == rows
+
+
+def test_captures_added_to_the_archive_between_runs_are_counted_like_one_run(
+    tmp_path: Path,
+) -> None:
+    """Inferred captures resting on a capture stored by an earlier run keep their text:
+    a crawl of the archive as of 2019, then of the whole archive, gives the versions of
+    one crawl of the whole archive (snapshots included)."""
+    import json
+
+    from tests.integration.test_crawl import archive_as_of
+
+    world = tmp_path / "archive"
+    write_archive(world, 3, 24, seed=4)
+    domains = [f"bench{n:03d}-shop.com" for n in range(3)]
+
+    def fetch(archive_dir: Path, out: Path) -> None:
+        with LocalArchive(archive_dir) as archive:
+            result = run_cli("fetch", *domains, "--archive", archive.url, "--out", str(out))
+        assert result.code == 0, result.stderr
+
+    def export(out: Path) -> list[dict[str, object]]:
+        result = run_cli("export", "--out", str(out))
+        rows = [json.loads(line) for line in result.stdout.splitlines()]
+        return [{k: v for k, v in r.items() if k != "archive_url"} for r in rows]
+
+    fetch(world, tmp_path / "once")
+    fetch(archive_as_of(world, tmp_path / "2019", "2019-01-01"), tmp_path / "twice")
+    fetch(world, tmp_path / "twice")
+    assert export(tmp_path / "twice") == export(tmp_path / "once")
