@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -54,3 +56,40 @@ def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoMa
 def archive_server(demo_archive: tuple[Path, DemoManifest]) -> Iterator[LocalArchive]:
     with LocalArchive(demo_archive[0]) as archive:
         yield archive
+
+
+# The local archive's address differs from one server to the next: masked when corpora
+# built through different servers are compared.
+LOCAL_ARCHIVE = re.compile(r"http://127\.0\.0\.1:\d+")
+
+
+def generated_world(
+    factory: pytest.TempPathFactory, name: str, domains: int, captures: int, seed: int
+) -> tuple[Path, Path]:
+    """A generated archive (bench.crawl's synthetic shops) and its domain list."""
+    from bench.crawl import write_archive
+
+    folder = factory.mktemp(name)
+    write_archive(folder, domains, captures, seed=seed)
+    listing = folder.parent / f"{name}-domains.txt"
+    listing.write_text("".join(f"bench{n:03d}-shop.com\n" for n in range(domains)))
+    return folder, listing
+
+
+def masked_export(out: Path) -> list[dict[str, object]]:
+    """Every field of every version, the archive's address masked."""
+    result = run_cli("export", "--out", str(out))
+    assert result.code == 0, result.stderr
+    return [json.loads(LOCAL_ARCHIVE.sub("ARCHIVE", line)) for line in result.stdout.splitlines()]
+
+
+def reference_crawl(
+    folder: Path, listing: Path, factory: pytest.TempPathFactory
+) -> tuple[list[dict[str, object]], int]:
+    """A fault-free, uninterrupted crawl: its versions and how many requests it took."""
+    out = factory.mktemp("reference") / "data"
+    with LocalArchive(folder) as archive:
+        result = run_cli("crawl", str(listing), "--archive", archive.url, "--out", str(out))
+        requests = len(archive.requests)
+    assert result.code == 0, result.stderr
+    return masked_export(out), requests

@@ -5,47 +5,35 @@ said so, and a second run completes a corpus equal to a fault-free crawl's."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 
-from bench.crawl import write_archive
 from localarchive.server import NO_ANSWER, Faults, LocalArchive
-from tests.integration.conftest import run_cli
+from tests.integration.conftest import generated_world, masked_export, reference_crawl, run_cli
 
-LOCAL = re.compile(r"http://127\.0\.0\.1:\d+")
 DOMAINS = 6
 CAPTURES = 16
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("fault-archive")
-    write_archive(folder, DOMAINS, CAPTURES, seed=3)
-    return folder
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return generated_world(tmp_path_factory, "fault-archive", DOMAINS, CAPTURES, seed=3)
 
 
 @pytest.fixture(scope="module")
-def listing(world: Path) -> Path:
-    path = world.parent / "fault-domains.txt"
-    path.write_text("".join(f"bench{n:03d}-shop.com\n" for n in range(DOMAINS)))
-    return path
+def world(generated: tuple[Path, Path]) -> Path:
+    return generated[0]
 
 
-def _export(out: Path) -> list[dict[str, object]]:
-    result = run_cli("export", "--out", str(out))
-    assert result.code == 0, result.stderr
-    return [json.loads(LOCAL.sub("ARCHIVE", line)) for line in result.stdout.splitlines()]
+@pytest.fixture(scope="module")
+def listing(generated: tuple[Path, Path]) -> Path:
+    return generated[1]
 
 
 @pytest.fixture(scope="module")
 def reference(world: Path, listing: Path, tmp_path_factory: pytest.TempPathFactory) -> list:
-    out = tmp_path_factory.mktemp("fault-free") / "data"
-    with LocalArchive(world) as archive:
-        result = run_cli("crawl", str(listing), "--archive", archive.url, "--out", str(out))
-    assert result.code == 0, result.stderr
-    return _export(out)
+    return reference_crawl(world, listing, tmp_path_factory)[0]
 
 
 def _report(out: Path) -> dict:
@@ -80,7 +68,7 @@ def test_passing_faults_are_retried_and_nothing_is_lost(
     with LocalArchive(world) as archive:
         second = run_cli("crawl", str(listing), "--archive", archive.url, "--out", str(out))
     assert second.code == 0, second.stderr
-    assert _export(out) == reference  # every field, snapshots included
+    assert masked_export(out) == reference  # every field, snapshots included
 
 
 def test_captures_that_keep_failing_are_pending_and_the_run_says_so(
@@ -102,6 +90,6 @@ def test_captures_that_keep_failing_are_pending_and_the_run_says_so(
     with LocalArchive(world) as archive:
         second = run_cli("crawl", str(listing), "--archive", archive.url, "--out", str(out))
     assert second.code == 0, second.stderr
-    assert _export(out) == reference
+    assert masked_export(out) == reference
     stats = run_cli("stats", "--out", str(out), "--json")
     assert stats.code == 0, stats.stderr

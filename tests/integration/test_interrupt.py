@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import sqlite3
 import subprocess
@@ -17,45 +16,39 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from bench.crawl import write_archive
 from localarchive.server import Faults, LocalArchive
-from tests.integration.conftest import ROOT, run_cli
+from tests.integration.conftest import (
+    ROOT,
+    generated_world,
+    masked_export,
+    reference_crawl,
+    run_cli,
+)
 
-LOCAL = re.compile(r"http://127\.0\.0\.1:\d+")
 DOMAINS = 6
 CAPTURES = 20
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("interrupt-archive")
-    write_archive(folder, DOMAINS, CAPTURES, seed=11)
-    return folder
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return generated_world(tmp_path_factory, "interrupt-archive", DOMAINS, CAPTURES, seed=11)
 
 
 @pytest.fixture(scope="module")
-def listing(world: Path) -> Path:
-    path = world.parent / "interrupt-domains.txt"
-    path.write_text("".join(f"bench{n:03d}-shop.com\n" for n in range(DOMAINS)))
-    return path
+def world(generated: tuple[Path, Path]) -> Path:
+    return generated[0]
 
 
-def _export(out: Path) -> list[dict[str, object]]:
-    """Every field of every version, with the (per test) archive address taken out."""
-    result = run_cli("export", "--out", str(out))
-    assert result.code == 0, result.stderr
-    return [json.loads(LOCAL.sub("ARCHIVE", line)) for line in result.stdout.splitlines()]
+@pytest.fixture(scope="module")
+def listing(generated: tuple[Path, Path]) -> Path:
+    return generated[1]
 
 
 @pytest.fixture(scope="module")
 def reference(world: Path, listing: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """An uninterrupted crawl: its corpus and how many requests it took."""
-    out = tmp_path_factory.mktemp("reference") / "data"
-    with LocalArchive(world) as archive:
-        result = run_cli("crawl", str(listing), "--archive", archive.url, "--out", str(out))
-        requests = len(archive.requests)
-    assert result.code == 0, result.stderr
-    return {"rows": _export(out), "requests": requests}
+    rows, requests = reference_crawl(world, listing, tmp_path_factory)
+    return {"rows": rows, "requests": requests}
 
 
 def _start(listing: Path, archive: LocalArchive, out: Path, *extra: str) -> subprocess.Popen[str]:
@@ -132,7 +125,7 @@ def test_sigkill_then_the_same_command_gives_the_uninterrupted_corpus(
     assert "continuing the unfinished crawl" in again.stderr
     refetched = [p for p in fetched_again if p in held]
     assert refetched == [], "captures already in raw/ were fetched again"
-    assert _export(out) == reference["rows"]
+    assert masked_export(out) == reference["rows"]
     # the killed run's report is left `running`; the listing shows that it died
     runs = run_cli("runs", "--out", str(out))
     assert runs.code == 0 and "died" in runs.stdout and "finished" in runs.stdout
@@ -165,7 +158,7 @@ def test_a_stop_signal_stops_gracefully_reports_and_resumes(
     with LocalArchive(world) as archive:
         again = run_cli("crawl", str(listing), "--archive", archive.url, "--out", str(out))
     assert again.code == 0, again.stderr
-    assert _export(out) == reference["rows"]
+    assert masked_export(out) == reference["rows"]
 
 
 def test_a_second_sigint_stops_at_once(world: Path, listing: Path, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@ others, every capture is fetched once, and the corpus equals a one-process crawl
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -16,13 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from bench.crawl import write_archive
 from crawler.redis_frontier import RedisFrontier
 from localarchive.server import Faults, LocalArchive
-from tests.integration.conftest import ROOT, run_cli
+from tests.integration.conftest import (
+    ROOT,
+    generated_world,
+    masked_export,
+    reference_crawl,
+    run_cli,
+)
 from tests.redis_server import RedisServer, redis_server_binary
 
-LOCAL = re.compile(r"http://127\.0\.0\.1:\d+")
 DOMAINS = 8
 CAPTURES = 16
 LEASE = 3.0  # seconds: a killed worker's domains come back quickly
@@ -39,33 +42,25 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("redis-archive")
-    write_archive(folder, DOMAINS, CAPTURES, seed=5)
-    return folder
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return generated_world(tmp_path_factory, "redis-archive", DOMAINS, CAPTURES, seed=5)
 
 
 @pytest.fixture(scope="module")
-def listing(world: Path) -> Path:
-    path = world.parent / "shared-domains.txt"
-    path.write_text("".join(f"bench{n:03d}-shop.com\n" for n in range(DOMAINS)))
-    return path
+def world(generated: tuple[Path, Path]) -> Path:
+    return generated[0]
 
 
-def _export(out: Path) -> list[dict[str, object]]:
-    result = run_cli("export", "--out", str(out))
-    assert result.code == 0, result.stderr
-    return [json.loads(LOCAL.sub("ARCHIVE", line)) for line in result.stdout.splitlines()]
+@pytest.fixture(scope="module")
+def listing(generated: tuple[Path, Path]) -> Path:
+    return generated[1]
 
 
 @pytest.fixture(scope="module")
 def reference(world: Path, listing: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    out = tmp_path_factory.mktemp("one-process") / "data"
-    with LocalArchive(world) as archive:
-        result = run_cli("crawl", str(listing), "--archive", archive.url, "--out", str(out))
-        requests = len(archive.requests)
-    assert result.code == 0, result.stderr
-    return {"rows": _export(out), "requests": requests}
+    """An uninterrupted crawl: its corpus and how many requests it took."""
+    rows, requests = reference_crawl(world, listing, tmp_path_factory)
+    return {"rows": rows, "requests": requests}
 
 
 def _worker(
@@ -132,7 +127,7 @@ def test_two_workers_share_one_dir_and_one_is_killed(
     assert any("doomed" in n for n in names) and any("survivor" in n for n in names)
     rebuilt = run_cli("rebuild", "--out", str(shared))
     assert rebuilt.code == 0, rebuilt.stderr
-    assert _export(shared) == reference["rows"]
+    assert masked_export(shared) == reference["rows"]
 
 
 def test_workers_with_their_own_dirs_are_gathered_by_rebuild(
@@ -147,7 +142,7 @@ def test_workers_with_their_own_dirs_are_gathered_by_rebuild(
     merged = tmp_path / "merged"
     result = run_cli("rebuild", "--out", str(merged), "--from", str(mine), "--from", str(yours))
     assert result.code == 0, result.stderr
-    assert _export(merged) == reference["rows"]
+    assert masked_export(merged) == reference["rows"]
 
 
 def test_a_shared_dir_refuses_other_writers(
