@@ -122,16 +122,18 @@ def soak(folder: Path, domains: int, slow_delay: float) -> dict[str, Any]:
     listing.write_text("".join(f"{domain_name(n)}\n" for n in range(domains)))
     with LocalArchive(world) as archive:
         reference = crawl(listing, archive, folder / "reference")
+    # periods prime to each other, so that no fault hides another on the same answer
     faults = Faults(
         error_5xx_every=10,
-        drop_every=20,
-        truncate_every=20,
+        drop_every=19,
+        truncate_every=21,
         slow_every=97,
         slow_delay=slow_delay,
     )
     with LocalArchive(world, faults=faults) as archive:
         first = crawl(listing, archive, folder / "soak")
         log = list(archive.requests)
+        truncated, slowed = archive.truncated, archive.slowed
     injected = Counter(
         "dropped" if r.status == NO_ANSWER else "503" if r.status == 503 else "answered"
         for r in log
@@ -146,9 +148,8 @@ def soak(folder: Path, domains: int, slow_delay: float) -> dict[str, Any]:
         "faults_injected": {
             "503": injected["503"],
             "dropped_connections": injected["dropped"],
-            # every 20th answer the server sends is cut short; every 97th comes late
-            "truncated_about": (len(log) - injected["dropped"]) // 20,
-            "slow_about": len(log) // 97,
+            "truncated": truncated,
+            "slow": slowed,
             "requests": len(log),
         },
         "retries": first["report"].get("requests", {}).get("retries"),

@@ -132,6 +132,8 @@ class LocalArchive:
         self._cdx_window = _Window()
         self._replay_window = _Window()
         self._closed = False  # the listener is closed: connections are refused
+        self.truncated = 0  # answers cut short (Faults.truncate_every)
+        self.slowed = 0  # answers held back (Faults.slow_every)
         self._stopping = False
         self._watcher: threading.Thread | None = None
         self._port_in_use = 0
@@ -348,6 +350,7 @@ class _ArchiveHandler(BaseHTTPRequestHandler):
         if archive.faults.delay > 0:
             time.sleep(archive.faults.delay)
         if verdict.slow:
+            archive.slowed += 1
             time.sleep(archive.faults.slow_delay)
         if verdict.drop:
             archive._log(arrived, path, NO_ANSWER)
@@ -371,6 +374,8 @@ class _ArchiveHandler(BaseHTTPRequestHandler):
                     500, [("Content-Type", "text/plain;charset=UTF-8")], b"internal error\n"
                 )
         archive._log(arrived, path, reply.status)
+        if verdict.truncate:
+            archive.truncated += 1
         self._send(reply, verdict.truncate)
 
     def _send(self, reply: Reply, truncate: bool) -> None:
