@@ -14,6 +14,10 @@ BACKOFF = 0.5
 # Requests already on the wire when the 429 came back cannot be recalled; they arrive
 # within milliseconds on loopback. Anything later than this is a new request.
 IN_FLIGHT = 0.15
+# What may still reach the archive after it answered 429: the requests in flight (8, the
+# local concurrency), plus one for each answer the client read before the 429 (each frees
+# a slot): 2 x 8. Without the pause, a crawl on loopback sends far more in BACKOFF.
+IN_FLIGHT_REQUESTS = 16
 
 
 def _versions(out: Path) -> list[dict[str, Any]]:
@@ -57,8 +61,11 @@ def test_429_pauses_all_traffic_and_the_crawl_still_completes(
     limited = [r for r in log if r.status == 429]
     assert limited, "the faults should have produced 429s"
     for hit in limited:
-        # nothing at all, CDX or replay, reached the archive during the pause
-        assert _silent_after(log, hit.time, BACKOFF) == [], hit
+        # during the pause nothing new is sent, CDX or replay: what reaches the archive
+        # then left before the client read the 429 (see IN_FLIGHT_REQUESTS), however slow
+        # a loaded machine makes the trip; never a stream of new requests
+        late = [r for r in log if hit.time < r.time < hit.time + BACKOFF]
+        assert len(late) <= IN_FLIGHT_REQUESTS, (hit, late)
     # the refused request was not retried at once: its next try came after the pause
     first = limited[0]
     again = [r for r in log if r.path == first.path and r.time > first.time]
