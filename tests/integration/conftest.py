@@ -31,19 +31,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> Result:
-    """Run `policy-archive` as a user would: its own process, its own reactor."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def run_command(command: list[str], cwd: Path | None = None) -> Result:
+    """Run a command of the project in its own process, from the repository."""
     done = subprocess.run(
-        [sys.executable, "-m", "policy_archive", *args],
+        command,
         capture_output=True,
         text=True,
         cwd=cwd or ROOT,
-        env=env,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
         timeout=300,
         check=False,
     )
     return Result(done.returncode, done.stdout, done.stderr)
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> Result:
+    """Run `policy-archive` as a user would: its own process, its own reactor."""
+    return run_command([sys.executable, "-m", "policy_archive", *args], cwd)
 
 
 @pytest.fixture(scope="session")

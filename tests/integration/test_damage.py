@@ -18,7 +18,7 @@ from corpus.rawstore import read_raw
 from corpus.rebuild import Loss, describe_losses
 from localarchive.server import LocalArchive
 from localarchive.sites import DemoManifest
-from tests.integration.conftest import ROOT, Result, run_cli
+from tests.integration.conftest import Result, run_cli, run_command
 from tests.integration.test_rebuild import snapshot
 
 
@@ -187,16 +187,7 @@ def run_read_only(out: Path, *args: str) -> Result:
         pytest.skip(f"a read-only data directory cannot be made here ({reason})")
     script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" && shift && exec "$@"'
     command = [sys.executable, "-m", "policy_archive", *args]
-    done = subprocess.run(
-        ["unshare", "-m", "sh", "-c", script, "sh", str(out), *command],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=300,
-        check=False,
-    )
-    return Result(done.returncode, done.stdout, done.stderr)
+    return run_command(["unshare", "-m", "sh", "-c", script, "sh", str(out), *command])
 
 
 def test_readers_work_on_a_read_only_directory(

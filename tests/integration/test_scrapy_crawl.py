@@ -4,29 +4,18 @@ status says whether the crawl did its job (cron and Scrapyd's callers read it)."
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 from localarchive.server import LocalArchive
 from localarchive.sites import DemoManifest
-from tests.integration.conftest import ROOT, Result, free_port, run_cli
+from tests.integration.conftest import Result, free_port, run_cli, run_command
 
 
 def scrapy_crawl(*arguments: str) -> Result:
     """`scrapy crawl history -a ...` in its own process, from the project root."""
     spider_args = [part for argument in arguments for part in ("-a", argument)]
-    done = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "history", *spider_args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=300,
-        check=False,
-    )
-    return Result(done.returncode, done.stdout, done.stderr)
+    return run_command([sys.executable, "-m", "scrapy", "crawl", "history", *spider_args])
 
 
 def test_a_good_domain_exits_0_with_its_versions(
