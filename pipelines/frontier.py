@@ -31,7 +31,11 @@ class FrontierPipeline:
                 if postpone is not None:
                     postpone(item.domain, item.reason or "", dict(item.counts))
                     return item
-                frontier.release(item.domain)
+                # a frontier without postponing (Redis) would hand it out again at once:
+                # failed with the passing reason, so that the next round retries it
+                frontier.finish(
+                    item.domain, "failed", f"passing fault: {item.reason}", dict(item.counts)
+                )
                 return item
             frontier.finish(item.domain, item.state, item.reason, dict(item.counts))
         return item
