@@ -151,11 +151,17 @@ class LocalArchive:
             raise FileNotFoundError(f"no such directory: {self.warc_dir}")
         self.index = index_warcs(self.warc_dir)
         self._cdx_index = CdxIndex(self.index)
-        server = _ArchiveServer((self.host, self.port), _ArchiveHandler)
+        self._listen(self.port)
+        self._replayer = Replayer(self.index, self.url, self.blocked)
+        logger.info("serving %d captures at %s", len(self.index), self.url)
+        return self
+
+    def _listen(self, port: int) -> None:
+        """Serve on `port` (0: a free one) in a thread of its own."""
+        server = _ArchiveServer((self.host, port), _ArchiveHandler)
         server.archive = self
         self._server = server
         self._port_in_use = server.server_address[1]
-        self._replayer = Replayer(self.index, self.url, self.blocked)
         self._thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -163,8 +169,6 @@ class LocalArchive:
             daemon=True,
         )
         self._thread.start()
-        logger.info("serving %d captures at %s", len(self.index), self.url)
-        return self
 
     def stop(self) -> None:
         self._stopping = True
@@ -206,16 +210,7 @@ class LocalArchive:
         while not self._stopping:
             if not self.refusing():
                 time.sleep(0.1)  # let the closing thread finish
-                server = _ArchiveServer((self.host, port), _ArchiveHandler)
-                server.archive = self
-                self._server = server
-                self._thread = threading.Thread(
-                    target=server.serve_forever,
-                    kwargs={"poll_interval": 0.05},
-                    name="localarchive",
-                    daemon=True,
-                )
-                self._thread.start()
+                self._listen(port)
                 with self._lock:
                     self._closed = False
                     self._watcher = None
