@@ -40,6 +40,7 @@ class FetchOptions:
     in_flight: int | None = None
     retries: int | None = None
     retry_backoff: float | None = None
+    contact: str | None = None
 
     def settings(self) -> dict[str, object]:
         names = {
@@ -53,6 +54,7 @@ class FetchOptions:
             "CRAWL_DOMAINS_IN_FLIGHT": self.in_flight,
             "WAYBACK_RETRY_TIMES": self.retries,
             "WAYBACK_RETRY_BACKOFF": self.retry_backoff,
+            "WAYBACK_CONTACT": self.contact,
         }
         return {name: value for name, value in names.items() if value is not None}
 
