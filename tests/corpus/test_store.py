@@ -165,7 +165,7 @@ def test_raw_files_of_earlier_versions_with_revisits_still_read(tmp_path: Path) 
     original = capture("20150101000000", "D1", b"<html>A</html>")
     writer = RawWriter(tmp_path, "run1")
     writer.write(original)
-    handle, warc = writer._writer("a.com")
+    _, warc = writer._writer("a.com")
     record = warc.create_revisit_record(
         original.url,
         digest="sha1:D1",
