@@ -200,3 +200,26 @@ def test_a_truncated_raw_file_yields_what_it_can(tmp_path: Path) -> None:
     data = path.read_bytes()
     path.write_bytes(data[: intact + (len(data) - intact) // 3])  # a crash mid-record
     assert [c.timestamp for c in read_raw(path)] == ["20150101000000"]
+
+
+def test_a_capture_read_later_replaces_the_record_of_its_inference(tmp_path: Path) -> None:
+    """A record made without a fetch gives way to a firmer one, never the reverse; the
+    version file cites a capture that was read, under the version's first-seen date."""
+    store = Store.open(tmp_path)
+    read = capture("20160101000000", "D1")
+    store.add_capture(read, doc("# Privacy\n\nVersion A."))
+    guess = unfetched(read, "20150101000000", "same_bytes", "D1")
+    store.add_capture(guess, None)
+    (version,) = store.refresh_versions("a.com", "privacy")
+    assert version.path.endswith("/2015-01-01.md") and version.snapshots_fetched == 1
+    text = (tmp_path / version.path).read_text(encoding="utf-8")
+    assert "archived on 2016-01-01" in text and "/20160101000000id_/" in text
+    # the same capture inferred again changes nothing; read, it becomes fetched
+    store.add_capture(unfetched(read, "20150101000000", "inferred", "D1"), None)
+    assert store.unfetched_captures("a.com", "privacy")[(read.url, "20150101000000")].source == (
+        "same_bytes"
+    )
+    store.add_capture(capture("20150101000000", "D1"), None)
+    assert store.unfetched_captures("a.com", "privacy") == {}
+    (version,) = store.refresh_versions("a.com", "privacy")
+    assert version.snapshots_fetched == 2 and version.cited_ts == "20150101000000"
