@@ -329,12 +329,9 @@ def _crawl(
     report.invalid_lines = [{"line": n, "text": t} for n, t in (invalid or [])][:1000]
     if write_report:
         report.write(args.out)
-    if not options.contact and not Archive.parse(archive).is_loopback:
-        print(
-            "policy-archive: note: the archive asks crawlers to name a contact; "
-            "add --contact EMAIL-OR-URL (it goes into the User-Agent)",
-            file=sys.stderr,
-        )
+    note = contact_note(options.contact, Archive.parse(archive))
+    if note:
+        print(note, file=sys.stderr)
     outcome = run_crawl(
         frontier,
         archive,
@@ -371,6 +368,16 @@ def _crawl(
         print(f"run report: {path}", file=sys.stderr)
     frontier.close()
     return status
+
+
+def contact_note(contact: str | None, archive: Any) -> str | None:
+    """One line asking for --contact when a remote archive is crawled without one."""
+    if contact or archive.is_loopback:
+        return None
+    return (
+        "policy-archive: note: the archive asks crawlers to name a contact; "
+        "add --contact EMAIL-OR-URL (it goes into the User-Agent)"
+    )
 
 
 def _option_dict(options: Any) -> dict[str, Any]:

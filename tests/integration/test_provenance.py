@@ -240,3 +240,56 @@ def test_a_run_that_confirms_inferred_captures_keeps_the_versions(tmp_path: Path
     assert (confirmed["snapshots"], confirmed["snapshots_fetched"]) == (7, 7)
     same = ("first_seen", "last_seen", "snapshots", "sha256", "text", "archive_url", "path")
     assert {k: confirmed[k] for k in same} == {k: guessed[k] for k in same}
+
+
+def test_the_contact_is_named_to_the_archive_and_in_every_raw_file(tmp_path: Path) -> None:
+    stamps = _aba_archive(tmp_path / "archive")
+    out = tmp_path / "data"
+    contact = "privacy-research@example.org"
+    with LocalArchive(tmp_path / "archive") as archive:
+        result = run_cli(
+            "fetch", DOMAIN, "--archive", archive.url, "--out", str(out),
+            "--contact", contact, "--strategy", "all",
+        )  # fmt: skip
+        agents = {r.user_agent for r in archive.requests}
+        base = archive.url
+    assert result.code == 0, result.stderr
+    assert "--contact" not in result.stderr  # no note: a contact is named (and loopback)
+    (agent,) = agents
+    assert agent.startswith("policy-archive/") and agent.endswith(f"; {contact})")
+    paths = sorted((out / "raw").glob("*/*.warc.gz"))
+    assert paths
+    for path in paths:
+        with open(path, "rb") as handle:
+            first = next(iter(ArchiveIterator(handle)))
+            assert first.rec_type == "warcinfo"
+            fields = first.content_stream().read().decode()
+        assert f"operator: {contact}" in fields
+        assert "option-strategy: all" in fields and f"archive: {base}" in fields
+    assert len(_captures(out)) == len(stamps)
+
+
+def test_a_remote_archive_without_a_contact_gets_one_line_asking_for_it() -> None:
+    from policy_archive import user_agent
+    from policy_archive.cli import contact_note
+    from webarchive.wayback import Archive
+
+    note = contact_note(None, Archive.parse("https://web.archive.org"))
+    assert note is not None and "--contact" in note and "\n" not in note
+    assert contact_note("me@example.org", Archive.parse("https://web.archive.org")) is None
+    assert contact_note(None, Archive.parse("http://127.0.0.1:8080")) is None
+    assert user_agent(" me@example.org\n").endswith("; me@example.org)")
+    assert "; " not in user_agent("")
+
+
+def test_a_contact_that_is_not_one_line_is_refused(tmp_path: Path) -> None:
+    result = run_cli(
+        "fetch", DOMAIN, "--archive", "http://127.0.0.1:9", "--out", str(tmp_path / "d"),
+        "--contact", "me\nX-Evil: 1",
+    )  # fmt: skip
+    assert result.code == 2
+    assert result.stderr.strip().splitlines() == [
+        "policy-archive: error: --contact must be one line of printable text "
+        "(an e-mail address or URL)"
+    ]
+    assert not (tmp_path / "d").exists()
