@@ -177,11 +177,12 @@ def test_a_later_all_run_reads_what_changes_inferred_and_confirms_or_splits(
     out = tmp_path / "data"
     with LocalArchive(tmp_path / "archive") as archive:
 
-        def fetch(target: Path, *options: str) -> None:
+        def fetch(target: Path, *options: str) -> str:
             result = run_cli(
                 "fetch", DOMAIN, "--archive", archive.url, "--out", str(target), *options
             )
             assert result.code == 0, result.stderr
+            return result.stdout
 
         fetch(out, "--probe-every", "0")
         sources = _sources(out)
@@ -191,7 +192,8 @@ def test_a_later_all_run_reads_what_changes_inferred_and_confirms_or_splits(
         assert guessed["first_seen_basis"] == guessed["last_seen_basis"] == "fetched"
 
         before = len(archive.requests)
-        fetch(out, "--strategy", "all")
+        summary = fetch(out, "--strategy", "all")
+        assert "read what an earlier run inferred: 4 confirmed, 1 showed another text" in summary
         read = [r.path for r in archive.requests[before:] if r.path.endswith("/privacy-policy")]
         assert sorted(p.split("/web/")[1][:14] for p in read) == stamps[1:6]  # only those
         fetch(tmp_path / "fresh", "--strategy", "all")
