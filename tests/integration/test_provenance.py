@@ -187,7 +187,7 @@ def test_a_later_all_run_reads_what_changes_inferred_and_confirms_or_splits(
         fetch(out, "--probe-every", "0")
         sources = _sources(out)
         assert [sources[ts] for ts in stamps] == ["fetched", *["inferred"] * 5, "fetched"]
-        (guessed,) = masked_export(out)
+        (guessed,) = masked_export(out, reads=True)
         assert (guessed["snapshots"], guessed["snapshots_fetched"]) == (7, 2)
         assert guessed["first_seen_basis"] == guessed["last_seen_basis"] == "fetched"
 
@@ -199,14 +199,14 @@ def test_a_later_all_run_reads_what_changes_inferred_and_confirms_or_splits(
         fetch(tmp_path / "fresh", "--strategy", "all")
 
     assert set(_sources(out).values()) == {"fetched"}
-    split = masked_export(out)
+    split = masked_export(out, reads=True)
     assert [(r["version"], r["snapshots"], r["snapshots_fetched"]) for r in split] == [
         (1, 3, 3),
         (2, 1, 1),
         (3, 3, 3),
     ]
     assert split[1]["first_seen"] == f"{stamps[3][:4]}-{stamps[3][4:6]}-{stamps[3][6:8]}"
-    assert split == masked_export(tmp_path / "fresh")
+    assert split == masked_export(tmp_path / "fresh", reads=True)
     # raw/ keeps what the first run recorded about the five, beside the bytes read later;
     # a rebuild reads both and keeps the fetched captures
     kinds = [kind for kind, uri, _ in _raw_records(out) if uri == POLICY]
@@ -214,7 +214,7 @@ def test_a_later_all_run_reads_what_changes_inferred_and_confirms_or_splits(
     rows = _captures(out)
     rebuilt = run_cli("rebuild", "--out", str(out))
     assert rebuilt.code == 0, rebuilt.stderr
-    assert _captures(out) == rows and masked_export(out) == split
+    assert _captures(out) == rows and masked_export(out, reads=True) == split
 
 
 def test_a_run_that_confirms_inferred_captures_keeps_the_versions(tmp_path: Path) -> None:
@@ -236,8 +236,8 @@ def test_a_run_that_confirms_inferred_captures_keeps_the_versions(tmp_path: Path
             result = run_cli("fetch", DOMAIN, "--archive", archive.url, "--out", str(out), *options)
             assert result.code == 0, result.stderr
             if options[0] == "--probe-every":
-                (guessed,) = masked_export(out)
-    (confirmed,) = masked_export(out)
+                (guessed,) = masked_export(out, reads=True)
+    (confirmed,) = masked_export(out, reads=True)
     assert set(_sources(out).values()) == {"fetched"}
     assert (confirmed["snapshots"], confirmed["snapshots_fetched"]) == (7, 7)
     same = ("first_seen", "last_seen", "snapshots", "sha256", "text", "archive_url", "path")
