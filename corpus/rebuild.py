@@ -30,7 +30,7 @@ from corpus.lock import DataDirLock, LockedError
 from corpus.models import ROLE_POLICY, Processed, RawCapture, TrackCapture
 from corpus.normalise import comparison_key
 from corpus.process import process_capture
-from corpus.rawstore import RAW_DIR, RawDamage, domain_folders, read_raw
+from corpus.rawstore import RAW_DIR, RawDamage, domain_folders, firmest, read_raw
 from corpus.render import safe_segment
 from corpus.staging import (
     RebuildLock,
@@ -137,6 +137,7 @@ def process_domain(folder: Path) -> DomainWork:
                 if held is None or (capture.timestamp, capture.url) < (held.timestamp, held.url):
                     chosen[key] = capture
             captures.append(replace(capture, body=None, headers=()))
+    captures = firmest(captures)  # a capture inferred, then fetched by a later run
     results = {key: process_capture(capture) for key, capture in chosen.items()}
     firsts = {(c.url, c.timestamp) for c in chosen.values()}
     batch: list[tuple[RawCapture, Processed | None]] = []

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from corpus.diff import Change
-from corpus.models import TrackCapture, Version
+from corpus.models import SOURCE_FETCHED, SOURCE_SAME_BYTES, TrackCapture, Version
 from corpus.render import version_path
 from webarchive.wayback import citation_url, iso_date
 
@@ -17,11 +17,18 @@ from webarchive.wayback import citation_url, iso_date
 VERSIONS_FLAP_REVERTS = 2
 
 
+# The capture a version cites (its provenance line and `archive_url`): the first one read,
+# else the first the archive lists with a read capture's digest, else the first.
+_CITE_ORDER = {SOURCE_FETCHED: 0, SOURCE_SAME_BYTES: 1}
+
+
 @dataclass(frozen=True, slots=True)
 class Run:
     first: TrackCapture
     last: TrackCapture
     snapshots: int
+    fetched: int = 0  # of `snapshots`, the captures whose own bytes were read
+    cited: TrackCapture | None = None  # None: `first`
 
     @property
     def text_sha(self) -> str:
@@ -42,12 +49,22 @@ def build_runs(captures: Iterable[TrackCapture]) -> list[Run]:
     """Versions of one track; depends only on the set of captures, not their order."""
     runs: list[Run] = []
     for capture in sorted(set(captures), key=_order):
+        read = int(capture.source == SOURCE_FETCHED)
         if runs and runs[-1].key == capture.key:
             previous = runs[-1]
-            runs[-1] = Run(previous.first, capture, previous.snapshots + 1)
+            cited = previous.cited or previous.first
+            if _cite_rank(capture) < _cite_rank(cited):
+                cited = capture
+            runs[-1] = Run(
+                previous.first, capture, previous.snapshots + 1, previous.fetched + read, cited
+            )
         else:
-            runs.append(Run(capture, capture, 1))
+            runs.append(Run(capture, capture, 1, read, capture))
     return runs
+
+
+def _cite_rank(capture: TrackCapture) -> int:
+    return _CITE_ORDER.get(capture.source, len(_CITE_ORDER))
 
 
 def build_versions(
@@ -68,6 +85,7 @@ def build_versions(
         track: list[Version] = []
         for number, run in enumerate(runs, start=1):
             date = iso_date(run.first.timestamp)
+            cited = run.cited or run.first
             used[date] += 1
             measured = change(runs[number - 2].text_sha, run.text_sha) if number > 1 else None
             track.append(
@@ -80,13 +98,17 @@ def build_versions(
                     last_ts=run.last.timestamp,
                     snapshots=run.snapshots,
                     url=run.first.url,
-                    archive_url=citation_url(run.first.archive_url, run.first.url),
+                    archive_url=citation_url(cited.archive_url, cited.url),
                     text_sha=run.text_sha,
                     path=version_path(domain, kind, lang, date, used[date]),
                     similarity=measured.similarity if measured else None,
                     words_added=measured.words_added if measured else 0,
                     words_removed=measured.words_removed if measured else 0,
                     revert_of=seen.get(run.key),
+                    snapshots_fetched=run.fetched,
+                    first_source=run.first.source,
+                    last_source=run.last.source,
+                    cited_ts=cited.timestamp,
                 )
             )
             seen.setdefault(run.key, number)

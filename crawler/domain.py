@@ -27,7 +27,15 @@ from typing import Any
 
 from corpus.decoding import decode_content
 from corpus.limits import PageRefused
-from corpus.models import ROLE_DISCOVERY, ROLE_POLICY, Processed, RawCapture
+from corpus.models import (
+    ROLE_DISCOVERY,
+    ROLE_POLICY,
+    SOURCE_INFERRED,
+    SOURCE_SAME_BYTES,
+    Processed,
+    RawCapture,
+    Unfetched,
+)
 from corpus.process import process_capture
 from crawler.candidates import Candidates
 from crawler.discovery import policy_links
@@ -90,11 +98,13 @@ class CrawlConfig:
 @dataclass(frozen=True, slots=True)
 class Known:
     """What the corpus already holds for a domain: stored captures (url, timestamp) ->
-    payload digest, and a loader of what given payload digests showed."""
+    digest of the payload whose text they show, the ones among them never fetched, and a
+    loader of what given payload digests showed."""
 
     stored: Mapping[tuple[str, str], str] = field(default_factory=dict)
     signatures: Callable[[Iterable[str]], Mapping[str, Signature]] = lambda _digests: {}
     dropped: Mapping[tuple[str, str], str] = field(default_factory=dict)  # -> reason
+    unread: Mapping[tuple[str, str], Unfetched] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +197,9 @@ class DomainCrawl:
         self.plans: list[Plan] = []
         self.unfinished: set[int] = set()
         self.emitted: set[tuple[str, str]] = set()
+        # stored captures `changes` inferred that this run (`all`) fetches: (url,
+        # timestamp) -> what they were taken to show
+        self.to_confirm: dict[tuple[str, str], Signature | None] = {}
 
     # -- bookkeeping ------------------------------------------------------------------
 
@@ -432,6 +445,12 @@ class DomainCrawl:
         digests = {d for plan in self.plans for d in plan.by_digest}
         digests.update(self.known.stored.values())
         self.signatures.update(self.known.signatures(digests))
+        # A stored payload's bytes, as a fetched capture of this domain holds them: what
+        # captures sharing its digest rest on.
+        read: dict[str, Holder] = {}
+        for (url, ts), digest in sorted(self.known.stored.items()):
+            if (url, ts) not in self.known.unread:
+                read.setdefault(digest, Holder(url, ts, digest))
         for number, plan in enumerate(self.plans):
             for index, slot in enumerate(plan.slots):
                 record = slot.record
@@ -440,17 +459,33 @@ class DomainCrawl:
                     self.count("policy/captures/dropped_before")
                     plan.know_stored(index, None)
                     continue
-                digest = self.known.stored.get(where)
-                if digest is not None:
-                    self.count("policy/captures/already_stored")
-                    holder = Holder(record.original, record.timestamp, digest)
-                    plan.know_stored(index, self.signatures.get(digest), holder)
+                shows = self.known.stored.get(where)
+                if shows is None:
+                    continue
+                unread = self.known.unread.get(where)
+                if unread is not None and self._fetch_unread(unread):
+                    # `all` reads what an earlier run only inferred: the fetch confirms
+                    # the text or splits the version
+                    self.count("policy/captures/inferred_to_fetch")
+                    self.to_confirm[where] = self.signatures.get(shows)
+                    continue
+                self.count("policy/captures/already_stored")
+                holder = Holder(record.original, record.timestamp, shows)
+                if unread is not None and unread.source_url and unread.source_ts:
+                    holder = Holder(unread.source_url, unread.source_ts, shows)
+                plan.know_stored(index, self.signatures.get(shows), holder)
             for digest in plan.by_digest:
                 if digest in self.signatures:
-                    plan.learn_digest(digest, self.signatures[digest], None)
+                    plan.learn_digest(digest, self.signatures[digest], read.get(digest))
             self.unfinished.add(number)
         self.count("policy/captures/listed", listed)
         return self._pump()
+
+    def _fetch_unread(self, unread: Unfetched) -> bool:
+        """Is a stored capture that was not fetched fetched by this run? With `all`, an
+        inferred one is: the archive never said it holds the same bytes. A same_bytes
+        capture needs no fetch (the archive's own digest says so)."""
+        return self.config.strategy == "all" and unread.source == SOURCE_INFERRED
 
     def _pump(self, numbers: Iterable[int] | None = None) -> list[Output]:
         """Requests the plans `numbers` (default: all) want now. Only plans that learned
@@ -491,9 +526,19 @@ class DomainCrawl:
             log.info("not a policy: %s (%s)", capture.archive_url, item.processed.drop_reason)
         holder = Holder(capture.url, capture.timestamp, capture.digest)
         out: list[Output] = []
-        if (capture.url, capture.timestamp) in self.emitted:
+        where = (capture.url, capture.timestamp)
+        if where in self.emitted:
             self.count("policy/replay/served_twice")
-        elif (capture.url, capture.timestamp) in self.known.stored:
+        elif where in self.to_confirm:
+            # an inferred capture, read at last: it replaces the inference in the index
+            inferred = self.to_confirm.pop(where)
+            outcome = "confirmed" if inferred == signature_of(item.processed) else "refuted"
+            self.count(f"policy/captures/inferred_{outcome}")
+            log.info("%s: the text inferred for %s is %s", self.domain, capture.url, outcome)
+            self.emitted.add(where)
+            self.count("policy/captures/fetched_policy")
+            out.append(item)
+        elif where in self.known.stored:
             self.count("policy/captures/already_stored")
         else:
             self.emitted.add((capture.url, capture.timestamp))
@@ -512,7 +557,8 @@ class DomainCrawl:
         """A capture recorded without a fetch: same bytes as a fetched twin, or (`changes`)
         between two fetched captures showing the same text, so showing it too."""
         source = holder if isinstance(holder, Holder) else None
-        known_as = "same_bytes" if source is None or source.digest == record.digest else "inferred"
+        same = source is None or source.digest == record.digest
+        known_as = SOURCE_SAME_BYTES if same else SOURCE_INFERRED
         self.count(f"policy/captures/{known_as}")
         self.emitted.add((record.original, record.timestamp))
         capture = RawCapture(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policy_archive import PROJECT_URL, __version__
+from policy_archive import user_agent
 
 BOT_NAME = "policy-archive"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -10,7 +10,11 @@ NEWSPIDER_MODULE = "crawler.spiders"
 # `scrapy crawl` exits with the spider's status (crawler.commands.crawl), not always 0.
 COMMANDS_MODULE = "crawler.commands"
 
-USER_AGENT = f"policy-archive/{__version__} (+{PROJECT_URL})"
+USER_AGENT = user_agent()
+# Whom the archive can reach about this crawl (an e-mail address or a URL): added to the
+# User-Agent (`policy-archive/VERSION (+PROJECT_URL; CONTACT)`) and to every raw file's
+# warcinfo record. The Internet Archive asks crawlers to name one; "" names none.
+WAYBACK_CONTACT = ""
 ROBOTSTXT_OBEY = False  # we only ever talk to the archive, never to the archived sites
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False

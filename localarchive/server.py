@@ -57,6 +57,7 @@ class RequestLog:
     time: float
     path: str
     status: int
+    user_agent: str = ""  # what the crawler calls itself (it names a contact)
 
 
 class _EveryNth:
@@ -237,9 +238,9 @@ class LocalArchive:
         finally:
             self.stop()
 
-    def _log(self, arrived: float, path: str, status: int) -> None:
+    def _log(self, arrived: float, path: str, status: int, user_agent: str = "") -> None:
         with self._lock:
-            self.requests.append(RequestLog(arrived, path, status))
+            self.requests.append(RequestLog(arrived, path, status, user_agent))
 
     def refusing(self) -> bool:
         faults = self.faults
@@ -368,7 +369,7 @@ class _ArchiveHandler(BaseHTTPRequestHandler):
                 reply = Reply(
                     500, [("Content-Type", "text/plain;charset=UTF-8")], b"internal error\n"
                 )
-        archive._log(arrived, path, reply.status)
+        archive._log(arrived, path, reply.status, self.headers.get("User-Agent", ""))
         if verdict.truncate:
             archive.truncated += 1
         self._send(reply, verdict.truncate)

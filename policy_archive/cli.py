@@ -158,6 +158,12 @@ def fetch_options(p: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="pause of all traffic after a 429, doubling on repeats (default 60)",
     )
+    p.add_argument(
+        "--contact",
+        metavar="EMAIL-OR-URL",
+        help="whom the archive can reach about this crawl: sent in the User-Agent and "
+        "written into every raw file's warcinfo record",
+    )
 
 
 def fetch_settings(args: argparse.Namespace) -> Any:
@@ -181,6 +187,9 @@ def fetch_settings(args: argparse.Namespace) -> Any:
     retry_backoff = getattr(args, "retry_backoff", None)
     if retry_backoff is not None and not retry_backoff >= 0:
         raise UserError(f"--retry-backoff must be a number >= 0, not {retry_backoff}")
+    contact = getattr(args, "contact", None)
+    if contact is not None and not contact.isprintable():
+        raise UserError("--contact must be one line of printable text (an e-mail address or URL)")
     for name in ("window", "cdx_per_minute", "replay_per_minute", "backoff"):
         value = getattr(args, name, None)
         if value is not None and not value >= 0:
@@ -196,6 +205,7 @@ def fetch_settings(args: argparse.Namespace) -> Any:
         in_flight=getattr(args, "in_flight", None),
         retries=getattr(args, "retries", None),
         retry_backoff=getattr(args, "retry_backoff", None),
+        contact=contact.strip() if contact else None,
     )
 
 
@@ -308,6 +318,7 @@ def _crawl(
         run_crawl,
     )
     from policy_archive.runs import RunReport
+    from webarchive.wayback import Archive
 
     report = RunReport(
         run_id=new_run_id(getattr(args, "worker", None) or ""),
@@ -318,6 +329,9 @@ def _crawl(
     report.invalid_lines = [{"line": n, "text": t} for n, t in (invalid or [])][:1000]
     if write_report:
         report.write(args.out)
+    note = contact_note(options.contact, Archive.parse(archive))
+    if note:
+        print(note, file=sys.stderr)
     outcome = run_crawl(
         frontier,
         archive,
@@ -354,6 +368,16 @@ def _crawl(
         print(f"run report: {path}", file=sys.stderr)
     frontier.close()
     return status
+
+
+def contact_note(contact: str | None, archive: Any) -> str | None:
+    """One line asking for --contact when a remote archive is crawled without one."""
+    if contact or archive.is_loopback:
+        return None
+    return (
+        "policy-archive: note: the archive asks crawlers to name a contact; "
+        "add --contact EMAIL-OR-URL (it goes into the User-Agent)"
+    )
 
 
 def _option_dict(options: Any) -> dict[str, Any]:

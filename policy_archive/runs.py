@@ -61,6 +61,9 @@ class RunReport:
             "stored_as_same_bytes": n("policy/captures/same_bytes"),
             "inferred": n("policy/captures/inferred"),
             "already_stored": n("policy/captures/already_stored"),
+            # captures an earlier run inferred, read by this one (`--strategy all`)
+            "inferred_confirmed": n("policy/captures/inferred_confirmed"),
+            "inferred_refuted": n("policy/captures/inferred_refuted"),
             "pending": n("policy/captures/pending"),
             "dropped_before": n("policy/captures/dropped_before"),
             "dropped": dropped,
