@@ -11,7 +11,8 @@ audited:
 - `not_found_page`: soft-404 and error pages served with status 200;
 - `login_wall`, `cookie_wall`, `javascript_required`: the policy is behind something;
 - `parked_domain`: parking and for-sale pages, and a registrar's or parking company's
-  own policy served on a parked domain (the classic trap: it *is* a privacy policy);
+  own policy served on a parked domain, or linked from it to the parking company's site
+  under an address naming parked pages (the classic trap: it *is* a privacy policy);
 - `coming_soon`: placeholders and pages under construction;
 - `link_only`: pages that only point to the policy ("has moved", "click here");
 - `homepage`: a site's front page; `not_<kind>_policy`: anything else that does not
@@ -22,17 +23,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from corpus.blocks import HEADING, Block
 from corpus.extraction import Extracted
 
-MIN_WORDS = 60  # shorter than any real policy (small sites have 80-word ones); the
-# concept test below, not length, is what keeps teasers out
+MIN_WORDS = 40  # shorter than any real policy (a hobby site's whole policy can be 56
+# words); the concept test below, not length, is what keeps teasers out
 MIN_CJK_CHARS = 120  # the same for scripts written without spaces
 WALL_MAX_WORDS = 400  # error, wall and placeholder pages are short; a policy quoting
 # "page not found" in passing is not
 LINK_ONLY_SHARE = 0.5  # more of the text is link anchors than prose
+LINK_ONLY_MAX_WORDS = 150  # a page that only points elsewhere says so in a few lines; a
+# policy summary of 300 words may still offer "click here" for a translation
 MIN_CONCEPTS = 3  # distinct privacy-policy concepts a real privacy policy covers
 CHECK_SAMPLE_CHARS = 20_000  # a policy says what it is well before this; keeps long pages cheap
 
@@ -204,7 +207,7 @@ _PRIVACY_CONCEPTS: tuple[re.Pattern[str], ...] = (
         r"権利|開示|권리|열람|अधिकार|حقوق",
     ),
     _words(
-        r"retain|retention|stor(e|age)|keep|speicher|aufbewahr|conserv|almacen|bewaren",
+        r"retain|retention|stor(e|age)|keep|\bkept\b|purg|speicher|aufbewahr|conserv|almacen|bewaren",
         r"armazen|przechowyw|хран|保存|保留|保管|보관|보유",
     ),
     _words(
@@ -228,6 +231,16 @@ _PRIVACY_CONCEPTS: tuple[re.Pattern[str], ...] = (
         r"dati personali|persoonsgegevens|dados pessoais|dane osobowe|danych osobowych",
         r"персональн|个人信息|個人資料|व्यक्तिगत जानकारी|البيانات الشخصية",
         r"個人情報|개인정보",
+    ),
+    # what a server records on its own (addresses, logs, diagnostics), however small the site
+    _words(
+        r"\bip[- ]address|\blog ?files?\b|\blogging\b|server logs?|diagnostic|browser type",
+        r"IP-Adresse|adresse IP|dirección IP|indirizzo IP|IP-adres|endereço IP|adres IP|IP-адрес",
+    ),
+    # the choices a policy offers (opting out, switching a feature off, unsubscribing)
+    _words(
+        r"opt[- ]?(out|in)\b|unsubscrib|\bdisabled?\b|widerspruch|abmelden|désinscri|opposition",
+        r"darse de baja|oposición|opporsi|afmelden|cancelar (a )?inscrição|отписат",
     ),
     _words(
         r"changes? to th|update[ds]? (to )?this|änderung|modification|modificacion|modifica",
@@ -298,8 +311,11 @@ def select_kind_section(blocks: Sequence[Block], kind: str) -> list[Block]:
     return kept
 
 
-def check_policy(extracted: Extracted, kind: str, url: str | None = None) -> str | None:
-    """None when the text reads as a `kind` policy, else the reason it does not."""
+def check_policy(
+    extracted: Extracted, kind: str, url: str | None = None, domain: str | None = None
+) -> str | None:
+    """None when the text reads as a `kind` policy, else the reason it does not. `domain`
+    is the site crawled, when `url` may lie on another one (a group's shared policy)."""
     blocks = extracted.blocks
     text = extracted.text
     if not text.strip():
@@ -314,7 +330,7 @@ def check_policy(extracted: Extracted, kind: str, url: str | None = None) -> str
         return "archive_error"
     if short and _PARKED.search(text):
         return "parked_domain"
-    if _registrar_policy(extracted, text, url):
+    if _registrar_policy(extracted, text, url) or _parking_policy(url, domain):
         return "parked_domain"
     if short and _NOT_FOUND.search(head):
         return "not_found_page"
@@ -326,7 +342,8 @@ def check_policy(extracted: Extracted, kind: str, url: str | None = None) -> str
         return "javascript_required"
     if short and _COMING_SOON.search(head):
         return "coming_soon"
-    if short and (_LINK_ONLY.search(text) or extracted.link_share > LINK_ONLY_SHARE):
+    pointer = size <= LINK_ONLY_MAX_WORDS and _LINK_ONLY.search(text)
+    if short and (pointer or extracted.link_share > LINK_ONLY_SHARE):
         return "link_only"
     if words < MIN_WORDS and cjk < MIN_CJK_CHARS:
         return "too_short"
@@ -362,6 +379,23 @@ def _registrar_policy(extracted: Extracted, text: str, url: str | None) -> bool:
         return False
     # A small business may name its host in its policy; it still names itself.
     return name.replace("-", "") not in text.lower().replace("-", "").replace(" ", "")
+
+
+# A path or query naming parked pages (`privacy_parkedpage`, `/parking/privacy`): the policy
+# a registrar or parking service shows for domains it parks, not the parked site's own.
+_PARKING_ADDRESS = re.compile(r"(?<![a-z])park(ed|ing)", re.IGNORECASE)
+
+
+def _parking_policy(url: str | None, domain: str | None) -> bool:
+    """A policy on another site than the one crawled whose address says it is the policy
+    of parked domains: the site had none of its own then."""
+    if not url or not domain:
+        return False
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host == domain or host.endswith("." + domain):
+        return False  # a site's own pages about parking (a car park's policy) are its own
+    return bool(_PARKING_ADDRESS.search(unquote(f"{parts.path}?{parts.query}")))
 
 
 _SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or"}

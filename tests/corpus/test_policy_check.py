@@ -81,3 +81,21 @@ def test_the_registrar_publishes_its_own_policy_rightly() -> None:
     page = next(p for p in labelled_pages() if p.file == "en-parked-registrar.html")
     own = Labelled(page.file, page.lang, "https://www.godaddy.com/legal/privacy", page.expected)
     assert verdict(own) == POLICY
+
+
+def test_a_parking_companys_policy_linked_from_a_parked_domain_is_not_the_sites() -> None:
+    """A parked domain links to the parking company's policy for parked pages: a privacy
+    policy, but of nobody who ran the site. Its address says what it is for."""
+    page = next(p for p in labelled_pages() if p.expected == POLICY and p.lang == "en")
+    html = decode_html((FIXTURES / page.file).read_bytes()).text
+    elsewhere = "https://www.parkhost.example/legal/show?doc=privacy_parkedpage"
+    extracted = extract_policy(html, elsewhere, "privacy")
+    assert check_policy(extracted, "privacy", elsewhere, "sunnydalebikes.com") == "parked_domain"
+    # the parking company's own site publishes it rightly, and a site's own page about
+    # its car park is its own
+    assert check_policy(extracted, "privacy", elsewhere, "parkhost.example") is None
+    own = "https://www.citycarpark.example/parking/privacy"
+    assert (
+        check_policy(extract_policy(html, own, "privacy"), "privacy", own, "citycarpark.example")
+        is None
+    )
