@@ -39,7 +39,7 @@ LINK_ONLY_MAX_WORDS = 150  # a page that only points elsewhere says so in a few 
 MIN_CONCEPTS = 3  # distinct privacy-policy concepts a real privacy policy covers
 CHECK_SAMPLE_CHARS = 20_000  # a policy says what it is well before this; keeps long pages cheap
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_CJK = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # and Thai
 
 
 def _words(*alternatives: str) -> re.Pattern[str]:
@@ -172,6 +172,10 @@ KIND_TERMS: dict[str, re.Pattern[str]] = {
         r"osobní údaje|kişisel veri|gizlilik|персональн|конфиденциальн|隐私|隱私|个人信息",
         r"個人情報|プライバシー|개인정보|個人資料",
         r"गोपनीयता|प्राइवेसी|निजता|व्यक्तिगत जानकारी|الخصوصية|البيانات الشخصية",
+        r"حریم خصوصی|quyền riêng tư|bảo mật|privasi|osobních údajů|soukromí|osobných údajov",
+        r"конфіденційн|απορρήτου|απόρρητο|προσωπικά δεδομένα|פרטיות|integritet|personvern",
+        r"ความเป็นส่วนตัว|ข้อมูลส่วนบุคคล|confiden[tț]ialitate|date personale|adatvédel",
+        r"személyes adat|privatliv|personoplysninger|persondata|tietosuoja|поверителност",
     ),
     "terms": _words(
         r"terms (of (use|service)|and conditions)|conditions of use|user agreement",
@@ -189,34 +193,48 @@ _PRIVACY_CONCEPTS: tuple[re.Pattern[str], ...] = (
     _words(
         r"\bcollect|erheb|sammeln|recueill|collect[eé]|recopil|recog[ie]|raccogli|verzamel",
         r"coletamos|coleta|przetwarza|zbiera|собира|收集|蒐集|収集|取得|수집|एकत्र|इकट्ठा|نجمع",
+        r"toplar|toplam|جمع‌آوری|جمع آوری|thu thập|mengumpulkan|shromažď|збира|συλλέγ|אוספ",
+        r"samlar in|samler inn|เก็บรวบรวม|colect|gyűjt|indsaml|kerää",
     ),
     _words(
         r"\buse\b|\busing\b|verwend|nutzen|utilis|usamos|utiliz|trattamento|gebruik|utilizamos",
         r"wykorzyst|использ|使用|利用|이용|उपयोग|इस्तेमाल|نستخدم",
+        r"kullan|استفاده|sử dụng|menggunakan|používá|використ|χρησιμοποι|משתמש|använd",
+        r"folosi|használ|bruger|bruker|käytä|ใช้ข้อมูล",
     ),
     _words(
         r"third[- ]part|share|disclos|weitergabe|dritte|tiers|terceros|terzi|derden|terceiros",
         r"przekazyw|третьим|第三方|第三者|제3자|提供|साझा|مشاركة",
+        r"üçüncü|ثالث|bên thứ ba|pihak ketiga|třetím|третім|τρίτ|צד(דים)? שלישי|tredje ?part",
+        r"บุคคลที่สาม|terț|terti|harmadik|kolmans",
     ),
     _words(
         r"cookie|tracking|analytics|web beacon|pixel|कुकी|ملفات تعريف الارتباط",
+        r"çerez|کوکی|עוגיות|eväste|kakor|คุกกี้|süti|informasjonskapsl|бисквитк",
     ),
     _words(
         r"\bright(s)? to\b|your rights|access|rectif|delet|erase|ihre rechte|auskunft|löschung",
         r"vos droits|droit d'accès|derechos|acceso|diritti|rechten|direitos|prawo|prawa|прав|权利|權利",
         r"権利|開示|권리|열람|अधिकार|حقوق",
+        r"hakkı|hakkına|حق دسترسی|quyền truy cập|berhak|právo|δικαίωμα|זכות|rätt att",
+        r"สิทธิ|dreptul|joga van|ret til|oikeus|rett til",
     ),
     _words(
         r"retain|retention|stor(e|age)|keep|\bkept\b|purg|speicher|aufbewahr|conserv|almacen|bewaren",
         r"armazen|przechowyw|хран|保存|保留|保管|보관|보유",
+        r"sakla|نگه می‌داریم|نگهداری|lưu trữ|menyimpan|uchováv|зберіга|διατηρ|שומרים",
+        r"sparar|lagrer|เก็บรักษา|păstr|őriz|opbevar|säilytä",
     ),
     _words(
         r"secur|protect|sicherheit|schutz|sécurité|seguridad|sicurezza|beveilig|segurança",
         r"bezpiecze|безопасн|安全|보호|안전|सुरक्षा|أمان|حماية",
+        r"koru|محافظت|bảo vệ|melindungi|chrání|захищ|προστατ|מגנים|הצפנה|skydda",
+        r"beskytte|ปกป้อง|protej|védj|suojaa",
     ),
     _words(
         r"contact|e-?mail|kontakt|nous contacter|contacto|contatt|contacteer|contato|связ",
         r"联系|聯絡|お問い合わせ|問合せ|문의|연락|संपर्क|اتصل",
+        r"e-posta|ایمیل|דוא|אימייל|e-post|อีเมล|sähköposti|електронн",
     ),
     _words(
         r"consent|einwillig|consentement|consentimiento|consenso|toestemming|consentimento",
@@ -231,6 +249,9 @@ _PRIVACY_CONCEPTS: tuple[re.Pattern[str], ...] = (
         r"dati personali|persoonsgegevens|dados pessoais|dane osobowe|danych osobowych",
         r"персональн|个人信息|個人資料|व्यक्तिगत जानकारी|البيانات الشخصية",
         r"個人情報|개인정보",
+        r"kişisel veri|اطلاعات شخصی|dữ liệu cá nhân|data pribadi|osobní údaj|προσωπικ",
+        r"מידע אישי|personuppgift|ข้อมูลส่วนบุคคล|date personale|személyes adat",
+        r"personoplysning|henkilötie|personopplysning",
     ),
     # what a server records on its own (addresses, logs, diagnostics), however small the site
     _words(

@@ -13,7 +13,7 @@ with the reason it is there:
 Terms are written as people write them (accents, native scripts); `forms` adds what sites
 make of them in addresses: accents dropped (`données` -> `donnees`), German and Nordic
 letters spelt out (`erklärung` -> `erklaerung`), Cyrillic and Greek in Latin letters in
-the two ways sites spell them (`конфиденциальности` -> `konfidentsialnosti`,
+the ways sites spell them (`конфиденциальности` -> `konfidentsialnosti`,
 `konfidencialnosti`). Han, Kana, Hangul, Thai, Arabic, Hebrew and Devanagari stay as
 written: sites use them as they are, percent-encoded in addresses.
 """
@@ -298,17 +298,20 @@ _MARKS = re.compile("[\u0300-\u036f]")  # Latin, Greek and Cyrillic diacritics o
 # Indic, Thai and Kana marks are letters of their words
 # German and Nordic letters spelt out, as addresses often write them.
 _SPELT_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "å": "aa", "æ": "ae", "ø": "oe"})
-# Cyrillic in Latin letters, the two ways sites write it: English-style (ts, ya, kh) and
-# Slavic-style (c, ja, h); soft and hard signs dropped.
+# Cyrillic in Latin letters, the three ways sites write it: English-style (ts, ya, kh),
+# Slavic-style (c, ja, h) and Ukraine's national system (y for и, i for й, ia, iu, ie);
+# soft and hard signs dropped.
 _CYRILLIC = {
-    "а": ("a", "a"), "б": ("b", "b"), "в": ("v", "v"), "г": ("g", "g"), "д": ("d", "d"),
-    "е": ("e", "e"), "ё": ("yo", "jo"), "ж": ("zh", "zh"), "з": ("z", "z"), "и": ("i", "i"),
-    "й": ("y", "j"), "к": ("k", "k"), "л": ("l", "l"), "м": ("m", "m"), "н": ("n", "n"),
-    "о": ("o", "o"), "п": ("p", "p"), "р": ("r", "r"), "с": ("s", "s"), "т": ("t", "t"),
-    "у": ("u", "u"), "ф": ("f", "f"), "х": ("kh", "h"), "ц": ("ts", "c"), "ч": ("ch", "ch"),
-    "ш": ("sh", "sh"), "щ": ("shch", "sch"), "ъ": ("", ""), "ы": ("y", "y"), "ь": ("", ""),
-    "э": ("e", "e"), "ю": ("yu", "ju"), "я": ("ya", "ja"), "і": ("i", "i"), "ї": ("yi", "ji"),
-    "є": ("ye", "je"), "ґ": ("g", "g"),
+    "а": ("a", "a", "a"), "б": ("b", "b", "b"), "в": ("v", "v", "v"), "г": ("g", "g", "h"),
+    "д": ("d", "d", "d"), "е": ("e", "e", "e"), "ё": ("yo", "jo", "io"), "ж": ("zh", "zh", "zh"),
+    "з": ("z", "z", "z"), "и": ("i", "i", "y"), "й": ("y", "j", "i"), "к": ("k", "k", "k"),
+    "л": ("l", "l", "l"), "м": ("m", "m", "m"), "н": ("n", "n", "n"), "о": ("o", "o", "o"),
+    "п": ("p", "p", "p"), "р": ("r", "r", "r"), "с": ("s", "s", "s"), "т": ("t", "t", "t"),
+    "у": ("u", "u", "u"), "ф": ("f", "f", "f"), "х": ("kh", "h", "kh"), "ц": ("ts", "c", "ts"),
+    "ч": ("ch", "ch", "ch"), "ш": ("sh", "sh", "sh"), "щ": ("shch", "sch", "shch"),
+    "ъ": ("", "", ""), "ы": ("y", "y", "y"), "ь": ("", "", ""), "э": ("e", "e", "e"),
+    "ю": ("yu", "ju", "iu"), "я": ("ya", "ja", "ia"), "і": ("i", "i", "i"), "ї": ("yi", "ji", "i"),
+    "є": ("ye", "je", "ie"), "ґ": ("g", "g", "g"),
 }  # fmt: skip
 _GREEK = {
     "α": "a", "β": "v", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "i", "θ": "th",
@@ -343,7 +346,7 @@ def _transliterations(term: str) -> Iterator[str]:
     lowered = term.casefold()
     yield lowered.translate(_SPELT_OUT)
     if any(c in _CYRILLIC for c in lowered):
-        for scheme in (0, 1):
+        for scheme in (0, 1, 2):
             yield "".join(_CYRILLIC[c][scheme] if c in _CYRILLIC else c for c in lowered)
     if any(c in _GREEK for c in fold(lowered)):
         greek = fold(lowered)
