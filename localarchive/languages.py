@@ -421,16 +421,23 @@ def policy_page(language: SiteLanguage, brand: str, email: str, year: str) -> by
     ).encode("utf-8")
 
 
-def home_page(language: SiteLanguage, brand: str, year: str, policy_href: str) -> bytes:
+def home_page(
+    language: SiteLanguage, brand: str, year: str, policy_href: str, anchor: str | None = None
+) -> bytes:
     """A homepage whose footer links to the policy among the site's other pages."""
     welcome = escape(language.welcome.format(brand=brand))
-    return _page(
-        language, brand, brand, f"<h1>{escape(brand)}</h1><p>{welcome}</p>", year, policy_href
-    ).encode("utf-8")
+    main = f"<h1>{escape(brand)}</h1><p>{welcome}</p>"
+    return _page(language, brand, brand, main, year, policy_href, anchor).encode("utf-8")
 
 
 def _page(
-    language: SiteLanguage, brand: str, title: str, main: str, year: str, policy_href: str
+    language: SiteLanguage,
+    brand: str,
+    title: str,
+    main: str,
+    year: str,
+    policy_href: str,
+    anchor: str | None = None,
 ) -> str:
     about, contact, terms = (escape(label) for label in language.footer)
     direction = ' dir="rtl"' if language.lang in ("ar", "fa", "he") else ""
@@ -443,6 +450,6 @@ def _page(
 <footer><p>&copy; {year} {escape(brand)}</p>
 <ul><li><a href="/about">{about}</a></li><li><a href="/contact">{contact}</a></li>
 <li><a href="/terms">{terms}</a></li>
-<li><a href="{escape(policy_href)}">{escape(language.anchor)}</a></li></ul></footer>
+<li><a href="{escape(policy_href)}">{escape(anchor or language.anchor)}</a></li></ul></footer>
 </body></html>
 """
