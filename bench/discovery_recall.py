@@ -47,6 +47,9 @@ _ENGLISH_ANCHORS = ("Privacy Policy", "Privacy", "Privacy Statement", "Privacy N
 _FRENCH_ANCHORS = ("Politique de confidentialité", "Confidentialité", "Données personnelles")
 _GERMAN_ANCHORS = ("Datenschutz", "Datenschutzrichtlinie")
 _HINDI_ANCHORS = ("गोपनीयता नीति",)
+# What the reference's README says the policy check must reject: the registrar's own
+# policy shown for a parked domain (the reference corpus kept it).
+REJECTED = {"abccandy.com": "parked_domain"}
 _OTA_LANGS = {"demo": "en", "sante-numerique-france": "fr", "cote-d-ivoire": "fr",
               "india": "hi", "de-proto": "de"}  # fmt: skip
 
@@ -96,7 +99,6 @@ def princeton_cases(reference: Path) -> list[Case]:
     for row in rows:
         domain = row["domain"]
         body = _without_provenance((folder / f"{domain}.html").read_bytes())
-        parked = "parked" in row["original_url"].lower()
         cases.append(
             Case(
                 f"princeton/{domain}",
@@ -107,7 +109,7 @@ def princeton_cases(reference: Path) -> list[Case]:
                 "text/html",
                 "en",
                 _pick(_ENGLISH_ANCHORS, domain),
-                version=not parked,
+                version=domain not in REJECTED,
             )
         )
     return cases
