@@ -333,13 +333,13 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFKD", lowered)))
 
 
-def words(text: str) -> tuple[str, ...]:
+def words(text: str, fillers: bool = False) -> tuple[str, ...]:
     """The folded words of a text or an address segment: split at punctuation, symbols
-    and spaces and between camelCase words; fillers dropped."""
+    and spaces and between camelCase words; fillers dropped unless asked for."""
     spaced = "".join(
         " " if unicodedata.category(c)[0] in "PSZC" else c for c in _CAMEL.sub(" ", text)
     )
-    return tuple(w for w in fold(spaced).split() if w not in FILLERS)
+    return tuple(w for w in fold(spaced).split() if fillers or w not in FILLERS)
 
 
 def _transliterations(term: str) -> Iterator[str]:
@@ -406,6 +406,8 @@ def matcher(kind: str, strong: bool) -> Matcher:
                     continue
                 joined = "".join(found)
                 exact.add(joined)
+                # run together, the fillers stay in (`protectiondesdonnees`)
+                exact.add("".join(words(form, fillers=True)))
                 phrases.add(" ".join(found))
                 if _compoundable(joined):
                     compounds.add(joined)
