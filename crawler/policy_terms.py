@@ -325,6 +325,7 @@ _UNSPACED = re.compile("[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf
 # (`datenschutzhinweise`, `ourprivacypromise`); shorter ones (`tos`, `agb`) only alone.
 MIN_COMPOUND = 6
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_ASCII_SEPARATORS = re.compile(r"[^a-z0-9]+")
 
 
 def fold(text: str) -> str:
@@ -336,10 +337,13 @@ def fold(text: str) -> str:
 def words(text: str, fillers: bool = False) -> tuple[str, ...]:
     """The folded words of a text or an address segment: split at punctuation, symbols
     and spaces and between camelCase words; fillers dropped unless asked for."""
-    spaced = "".join(
-        " " if unicodedata.category(c)[0] in "PSZC" else c for c in _CAMEL.sub(" ", text)
-    )
-    return tuple(w for w in fold(spaced).split() if fillers or w not in FILLERS)
+    text = _CAMEL.sub(" ", text)
+    if text.isascii():  # most addresses: no need to look up each character's category
+        found = _ASCII_SEPARATORS.split(text.lower())
+    else:
+        spaced = "".join(" " if unicodedata.category(c)[0] in "PSZC" else c for c in text)
+        found = fold(spaced).split()
+    return tuple(w for w in found if w and (fillers or w not in FILLERS))
 
 
 def _transliterations(term: str) -> Iterator[str]:
@@ -381,9 +385,30 @@ class Matcher:
         return 0
 
 
+_Trie = dict[str, "_Trie"]
+
+
 def _alternation(items: set[str]) -> str:
-    # longest first: Python's and Java's alternations both take the first that matches
-    return "|".join(re.escape(i) for i in sorted(items, key=lambda i: (-len(i), i)))
+    """A regex matching any of `items`, written as a trie (`priva(?:cy|si)`): Python's
+    engine then tries one branch per letter instead of every word at every position."""
+    trie: _Trie = {}
+    for item in items:
+        node = trie
+        for char in item:
+            node = node.setdefault(char, {})
+        node[""] = {}  # the end of a word
+    return _render(trie)
+
+
+def _render(node: _Trie) -> str:
+    ends = "" in node
+    branches = [re.escape(char) + _render(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if ends:  # a word ends here and longer ones go on: the longer first, optionally
+        return f"(?:{body})?" if len(branches) == 1 else body[:-1] + ")?"
+    return body
 
 
 def _compoundable(joined: str) -> bool:
