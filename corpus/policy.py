@@ -34,8 +34,9 @@ MIN_CJK_CHARS = 120  # the same for scripts written without spaces
 WALL_MAX_WORDS = 400  # error, wall and placeholder pages are short; a policy quoting
 # "page not found" in passing is not
 LINK_ONLY_SHARE = 0.5  # more of the text is link anchors than prose
-LINK_ONLY_MAX_WORDS = 150  # a page that only points elsewhere says so in a few lines; a
-# policy summary of 300 words may still offer "click here" for a translation
+LINK_ONLY_MAX_WORDS = 60  # a page that only points elsewhere says so in a sentence or
+# two; a longer one that reads as a policy (a summary offering "click here" for its
+# translation) is the policy
 MIN_CONCEPTS = 3  # distinct privacy-policy concepts a real privacy policy covers
 CHECK_SAMPLE_CHARS = 20_000  # a policy says what it is well before this; keeps long pages cheap
 
@@ -363,13 +364,14 @@ def check_policy(
         return "javascript_required"
     if short and _COMING_SOON.search(head):
         return "coming_soon"
-    pointer = size <= LINK_ONLY_MAX_WORDS and _LINK_ONLY.search(text)
+    headings = " ".join([extracted.title, *(b.text for b in blocks if b.kind == HEADING)])
+    reads = _reads_as(kind, headings, text)
+    pointer = _LINK_ONLY.search(text) and (size <= LINK_ONLY_MAX_WORDS or not reads)
     if short and (pointer or extracted.link_share > LINK_ONLY_SHARE):
         return "link_only"
     if words < MIN_WORDS and cjk < MIN_CJK_CHARS:
         return "too_short"
-    headings = " ".join([extracted.title, *(b.text for b in blocks if b.kind == HEADING)])
-    if not _reads_as(kind, headings, text):
+    if not reads:
         return "homepage" if _is_root(url) else f"not_{kind}_policy"
     return None
 
