@@ -324,6 +324,10 @@ _UNSPACED = re.compile("[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf
 # A Latin or Cyrillic word this long is specific enough to find inside a compound
 # (`datenschutzhinweise`, `ourprivacypromise`); shorter ones (`tos`, `agb`) only alone.
 MIN_COMPOUND = 6
+# How much of a name the server-side filter looks for: enough to be specific, short
+# enough that the expression stays a few KB in a URL (servers refuse request lines over 8 KB).
+MAX_PIECE_ASCII = 8
+MAX_PIECE_OTHER = 4
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ASCII_SEPARATORS = re.compile(r"[^a-z0-9]+")
 
@@ -490,7 +494,9 @@ def _pieces(form: str) -> list[str]:
     every word), the words as written and as folded, any short separator between them."""
     stable = _longest_run(form)
     if stable:
-        return [_literal(stable)]
+        # its start is enough, and cheaper: a non-ASCII letter costs up to 15 characters
+        # in the CDX request's query string (`%25E9%259A%2590` as written, 9 as is)
+        return [_literal(stable[: MAX_PIECE_ASCII if stable.isascii() else MAX_PIECE_OTHER])]
     found = [w for w in form.split() if w not in FILLERS]
     return [
         ".{0,3}".join(_literal(w) for w in found),
