@@ -60,7 +60,7 @@ def test_canonical_urls_merge_variants_of_one_page() -> None:
         ("https://a.com/legal/datenschutz", 3),
         ("https://a.com/fr/confidentialite", 3),
         ("https://a.com/our-privacy-promise", 2),
-        ("https://a.com/隐私政策", 2),
+        ("https://a.com/隐私政策", 3),  # the name itself, as Chinese sites write it
         ("https://a.com/privacy/en/", 3),
         ("https://a.com/products", 0),
         ("https://a.com/", 0),
