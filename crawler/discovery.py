@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit
 
 import lxml.html
 from lxml.etree import ParserError
@@ -275,14 +275,36 @@ def path_score(url: str, kind: str) -> int:
     return 0
 
 
+def path_hint_regex(kind: str) -> str:
+    """One regex (Java and Python alike, matching the whole `original` field) for capture
+    URLs whose path may hold a `kind` policy: the archive filters a domain's listing with
+    it, so that discovery receives the policy's URLs and not the whole site's.
+
+    Provisional: built from PATH_KEYWORDS; a keyword written in another script also
+    matches percent-encoded, as URLs are captured."""
+    words: set[str] = set()
+    for keyword in PATH_KEYWORDS[kind]:
+        words.add(keyword.lower())
+        if not keyword.isascii():
+            words.add(quote(keyword.lower(), safe=""))
+    # longest first: an alternation takes the first that matches
+    alternation = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+    # the keyword in the path (never the host or the query); (?i) for Privacy, PRIVACY,
+    # and lower-case percent escapes
+    return f"(?i)[a-z][a-z0-9+.-]*://[^/?#]+/[^?#]*(?:{alternation})[^?#]*(?:[?#].*)?"
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyLink:
     url: str
     anchor: str
+    # on another host than the domain crawled (a parent company's or host's policy)
+    off_domain: bool = False
 
 
 def policy_links(html: str | bytes, base_url: str, domain: str, kind: str) -> Iterator[PolicyLink]:
-    """Links on a page whose anchor text or target path names a `kind` policy of `domain`."""
+    """Links on a page whose anchor text or target path names a `kind` policy, on
+    `domain` or (`off_domain`) on another host."""
     try:
         tree = lxml.html.fromstring(html)
     except (ParserError, ValueError):
@@ -292,12 +314,24 @@ def policy_links(html: str | bytes, base_url: str, domain: str, kind: str) -> It
         href = (element.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
             continue
-        target = urljoin(base_url, href)
-        parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or not host_in_domain(
-            parts.hostname or "", domain
-        ):
+        try:
+            target = urljoin(base_url, href)
+            parts = urlsplit(target)
+            host = parts.hostname or ""
+        except ValueError:  # a malformed href (bad IPv6 literal, port) links nowhere
+            continue
+        if parts.scheme not in ("http", "https") or not host:
             continue
         text = " ".join(element.text_content().split()).lower()
         if any(keyword in text for keyword in anchors) or path_score(target, kind) >= 2:
-            yield PolicyLink(url=target.split("#", 1)[0], anchor=text)
+            yield PolicyLink(
+                url=target.split("#", 1)[0],
+                anchor=text,
+                off_domain=not host_in_domain(host, domain),
+            )
+
+
+def registrable_host(url: str) -> str:
+    """The host of `url` as a scope for its captures (`www.` dropped, lower case)."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return re.sub(r"^www\d?\.", "", host)

@@ -124,6 +124,7 @@ class PolicyHistorySpider(Spider):
             stored=store.capture_digests(domain, kind),
             signatures=lambda digests: store.signatures_of(kind, digests),
             dropped=store.dropped_captures(domain, kind),
+            homepages=store.homepage_links(domain, kind),
         )
 
     def _recover_raw(self, domain: str) -> None:

@@ -23,7 +23,7 @@ from crawler.domain import (
     Phase,
     ReplayCall,
 )
-from crawler.items import CaptureItem, CaptureOutcomeItem
+from crawler.items import CaptureItem, CaptureOutcomeItem, HomepageLinksItem
 from localarchive.timestamps import http_date
 from webarchive.cdx import CDX_FIELDS
 from webarchive.wayback import Archive
@@ -114,24 +114,61 @@ def policy_fetches(outputs: Sequence[Output]) -> list[ReplayCall]:
     return [o for o in outputs if isinstance(o, ReplayCall) and o.purpose == "policy"]
 
 
+def answer_cdx(
+    crawl: DomainCrawl,
+    outputs: Sequence[Output],
+    hint_rows: Sequence[list[str]] = (),
+    homepage_rows: Sequence[list[str]] = (),
+    lookups: dict[str, list[list[str]]] | None = None,
+) -> list[Output]:
+    """Answers the CDX calls among `outputs` (and those they lead to) from the given rows,
+    as the archive would; returns everything else they led to."""
+    pending, rest = list(outputs), []
+    while pending:
+        output = pending.pop(0)
+        if not isinstance(output, CdxCall):
+            rest.append(output)
+            continue
+        if output.purpose == "homepages":
+            rows = homepage_rows
+        elif output.purpose == "hints":
+            rows = hint_rows
+        else:
+            rows = (lookups or {}).get(output.query.url, [])
+        pending += crawl.on_cdx(output, 200, cdx_body(rows))
+    return rest
+
+
 def to_fetch_phase(crawl: DomainCrawl, listing_rows: Sequence[list[str]]) -> list[Output]:
-    """Lists the domain with its policy rows in the listing and no homepage: straight to
-    the fetch phase; returns what that first step asked for."""
-    (listing,) = crawl.start()
-    assert isinstance(listing, CdxCall)
-    return crawl.on_cdx(listing, 200, cdx_body(listing_rows))
+    """Lists the domain with its policy rows among the hinted URLs and no homepage:
+    straight to the fetch phase; returns what that first step asked for."""
+    lookups: dict[str, list[list[str]]] = {}
+    for values in listing_rows:
+        lookups.setdefault(values[2], []).append(values)
+    return answer_cdx(crawl, crawl.start(), hint_rows=listing_rows, lookups=lookups)
+
+
+def listing_calls(crawl: DomainCrawl) -> tuple[CdxCall, CdxCall]:
+    """The LIST stage's two calls: the homepage's captures, the hinted URLs."""
+    homepages, hints = crawl.start()
+    assert isinstance(homepages, CdxCall) and homepages.purpose == "homepages"
+    assert isinstance(hints, CdxCall) and hints.purpose == "hints"
+    return homepages, hints
 
 
 def test_homepage_link_leads_to_the_policy_and_every_capture_is_recorded_once() -> None:
     counts: Counter[str] = Counter()
     crawl = new_crawl(counts)
-    (listing,) = crawl.start()
-    assert isinstance(listing, CdxCall) and listing.key is None
-    assert crawl.phase is Phase.DISCOVER and crawl.outstanding == 1
+    homepages, hints = listing_calls(crawl)
+    # the homepage's own captures, one a month; the domain's policy-like URLs, one a URL
+    assert homepages.query.url == f"{DOMAIN}/" and homepages.query.match_type == "exact"
+    assert homepages.query.collapse == ("timestamp:6",)
+    assert hints.query.match_type == "domain" and hints.query.collapse == ("urlkey",)
+    assert any(f.startswith("original:") for f in hints.query.filters)
+    assert crawl.phase is Phase.DISCOVER and crawl.outstanding == 2
 
-    out = crawl.on_cdx(
-        listing, 200, cdx_body([row(HOME, HOME_TS, "HOMEDIGEST"), row(SHOP, HOME_TS, "SHOP")])
-    )
+    assert crawl.on_cdx(hints, 200, cdx_body([])) == []  # no URL names a policy
+    out = crawl.on_cdx(homepages, 200, cdx_body([row(HOME, HOME_TS, "HOMEDIGEST")]))
     (homepage,) = out
     assert isinstance(homepage, ReplayCall) and homepage.purpose == "homepage"
     assert homepage.role == ROLE_DISCOVERY and homepage.record.original == HOME
@@ -140,6 +177,9 @@ def test_homepage_link_leads_to_the_policy_and_every_capture_is_recorded_once() 
     out = crawl.on_replay(homepage, served(homepage, home_page("Acme", HOME_TS)))
     (home_item,) = items(out)
     assert home_item.capture.role == ROLE_DISCOVERY and home_item.links == (POLICY,)
+    # what the homepage linked to is kept for the next run
+    (read,) = [o for o in out if isinstance(o, HomepageLinksItem)]
+    assert (read.url, read.timestamp, read.links) == (HOME, HOME_TS, (POLICY,))
     (lookup,) = calls(out)
     assert isinstance(lookup, CdxCall) and lookup.key == POLICY_KEY
     assert lookup.query.url == POLICY and lookup.query.match_type == "exact"
@@ -206,23 +246,27 @@ def test_each_policy_capture_is_recorded_once_whatever_the_strategy(strategy: st
 
 def test_paged_listing_asks_for_the_next_page_before_moving_on() -> None:
     crawl = new_crawl()
-    (listing,) = crawl.start()
-    assert isinstance(listing, CdxCall)
+    homepages, hints = listing_calls(crawl)
+    assert crawl.on_cdx(homepages, 200, cdx_body([row(HOME, HOME_TS, "HOMEDIGEST")])) == []
     key = "com,acme-shop)/shop 20190301120000"
-    out = crawl.on_cdx(listing, 200, cdx_body([row(HOME, HOME_TS, "HOMEDIGEST")], key))
+    out = crawl.on_cdx(hints, 200, cdx_body([row(SHOP, HOME_TS, "SHOP")], key))
     (page_two,) = out
     assert isinstance(page_two, CdxCall)
-    assert page_two.resume_key == key and page_two.key is None
-    assert page_two.query == listing.query
+    assert page_two.resume_key == key and page_two.purpose == "hints"
+    assert page_two.query == hints.query
     assert "resumeKey=" in crawl.cdx_url(page_two)
     assert crawl.phase is Phase.DISCOVER and crawl.outstanding == 1
 
-    # the second page completes the listing: only now are homepages read
-    out = crawl.on_cdx(page_two, 200, cdx_body(policy_rows()))
-    (homepage,) = out
-    assert isinstance(homepage, ReplayCall) and homepage.purpose == "homepage"
+    # the second page completes the listing: only now are homepages read and the hinted
+    # policy listed exactly
+    out = crawl.on_cdx(page_two, 200, cdx_body([row(POLICY, T1, DIGESTS[T1])]))
+    (homepage,) = [c for c in calls(out) if isinstance(c, ReplayCall)]
+    (lookup,) = [c for c in calls(out) if isinstance(c, CdxCall)]
+    assert homepage.purpose == "homepage" and lookup.query.url == POLICY
     out = crawl.on_replay(homepage, served(homepage, home_page("Acme", HOME_TS)))
-    # the linked policy was in the listing (page two): no lookup, its captures are fetched
+    # the linked policy is being listed already: no second lookup
+    assert calls(out) == []
+    out = crawl.on_cdx(lookup, 200, cdx_body(policy_rows()))
     assert crawl.phase is Phase.FETCH
     assert sorted(f.record.timestamp for f in policy_fetches(out)) == [T1, T3]
     assert crawl.counts["policy/captures/listed"] == 3
@@ -230,8 +274,7 @@ def test_paged_listing_asks_for_the_next_page_before_moving_on() -> None:
 
 def test_403_on_the_listing_fails_the_domain_as_blocked() -> None:
     crawl = new_crawl()
-    (listing,) = crawl.start()
-    assert isinstance(listing, CdxCall)
+    listing, _ = listing_calls(crawl)
     assert crawl.on_cdx(listing, 403, b"Blocked Site Error") == []
     assert crawl.phase is Phase.FAILED and crawl.finished
     assert crawl.failure is not None and "blocked" in crawl.failure
@@ -243,8 +286,8 @@ def test_403_on_the_listing_fails_the_domain_as_blocked() -> None:
 
 def test_answers_in_flight_when_the_domain_fails_are_ignored() -> None:
     crawl = new_crawl(urls=[POLICY])
-    (listing,) = crawl.start()
-    assert isinstance(listing, CdxCall)
+    listing, hints = listing_calls(crawl)
+    assert crawl.on_cdx(hints, 200, cdx_body([])) == []
     out = crawl.on_cdx(listing, 200, cdx_body([row(HOME, HOME_TS, "HOMEDIGEST")]))
     (lookup,) = [c for c in calls(out) if isinstance(c, CdxCall)]
     (homepage,) = [c for c in calls(out) if isinstance(c, ReplayCall)]
@@ -258,8 +301,7 @@ def test_answers_in_flight_when_the_domain_fails_are_ignored() -> None:
 
 def test_an_html_page_instead_of_cdx_data_fails_with_a_clear_message() -> None:
     crawl = new_crawl()
-    (listing,) = crawl.start()
-    assert isinstance(listing, CdxCall)
+    listing, _ = listing_calls(crawl)
     body = b"<!DOCTYPE html><html><body><h1>Please log in</h1></body></html>"
     assert crawl.on_cdx(listing, 200, body) == []
     assert crawl.phase is Phase.FAILED
@@ -364,14 +406,13 @@ def test_a_domain_without_any_candidate_is_done_right_after_its_listing() -> Non
 
 def test_a_homepage_without_policy_links_ends_discovery_with_nothing_to_fetch() -> None:
     crawl = new_crawl()
-    (listing,) = crawl.start()
-    assert isinstance(listing, CdxCall)
-    (homepage,) = crawl.on_cdx(listing, 200, cdx_body([row(HOME, HOME_TS, "HOMEDIGEST")]))
+    (homepage,) = answer_cdx(crawl, crawl.start(), homepage_rows=[row(HOME, HOME_TS, "HD")])
     assert isinstance(homepage, ReplayCall)
     body = b"<html><body><h1>Acme</h1><a href='/shop'>Shop</a></body></html>"
     out = crawl.on_replay(homepage, served(homepage, body))
-    (home_item,) = out  # the homepage capture itself, no call
+    home_item, read = out  # the homepage capture itself and its (no) links, no call
     assert isinstance(home_item, CaptureItem) and home_item.links == ()
+    assert isinstance(read, HomepageLinksItem) and read.links == ()
     assert crawl.phase is Phase.DONE and crawl.outstanding == 0
     assert crawl.counts["policy/urls_selected"] == 0
 
