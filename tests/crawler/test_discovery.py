@@ -10,8 +10,8 @@ from crawler.discovery import (
     host_in_domain,
     is_homepage,
     normalise_domain,
-    path_score,
     path_hint_regex,
+    path_score,
     policy_links,
 )
 
