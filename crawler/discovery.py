@@ -287,8 +287,10 @@ def path_hint_regex(kind: str) -> str:
         words.add(keyword.lower())
         if not keyword.isascii():
             words.add(quote(keyword.lower(), safe=""))
-    # longest first: an alternation takes the first that matches
-    alternation = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+    # a word holding another (`privacy-policy`, `privacy`) adds nothing to "contains":
+    # left out, the query stays short (the archive takes URLs of a few kB)
+    kept = sorted(w for w in words if not any(o != w and o in w for o in words))
+    alternation = "|".join(re.escape(w) for w in kept)
     # the keyword in the path (never the host or the query); (?i) for Privacy, PRIVACY,
     # and lower-case percent escapes
     return f"(?i)[a-z][a-z0-9+.-]*://[^/?#]+/[^?#]*(?:{alternation})[^?#]*(?:[?#].*)?"

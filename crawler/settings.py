@@ -79,6 +79,10 @@ WAYBACK_MAX_POLICY_URLS = 5  # candidate policy URLs fetched per domain and kind
 # about privacy, not more policies). An archive that fails on it is asked again in time
 # slices of this many years.
 WAYBACK_HINT_LOOKUPS = 10
+# The hint listing's filter names policies in many languages (non-Latin ones also
+# percent-encoded) in its URL; Scrapy's default cap of 2083 characters would drop it
+# unsaid. 8000 stays under the 8 kB request line web servers accept.
+URLLENGTH_LIMIT = 8000
 WAYBACK_HINT_MAX_PAGES = 20
 WAYBACK_HINT_SLICE_YEARS = 5
 # Replay: the archive's redirect to the nearest capture is followed only this close to

@@ -132,6 +132,8 @@ class LocalArchive:
         self._cdx_window = _Window()
         self._replay_window = _Window()
         self._closed = False  # the listener is closed: connections are refused
+        # CDX rows sent in all answers: what a listing costs the archive (and the client)
+        self.cdx_rows = 0
         self.truncated = 0  # answers cut short (Faults.truncate_every)
         self.slowed = 0  # answers held back (Faults.slow_every)
         self._stopping = False
@@ -299,7 +301,10 @@ class LocalArchive:
                 ],
                 f"{BLOCKED_ERROR}\n".encode(),
             )
-        body, content_type = render(search(self._cdx_index, query), query)
+        result = search(self._cdx_index, query)
+        with self._lock:
+            self.cdx_rows += len(result.rows)
+        body, content_type = render(result, query)
         return Reply(200, [("Content-Type", content_type)], body)
 
 

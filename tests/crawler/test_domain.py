@@ -453,3 +453,11 @@ def test_different_damaged_bytes_twice_leave_the_capture_pending() -> None:
     (outcome,) = [o for o in out if isinstance(o, CaptureOutcomeItem)]
     assert (outcome.state, outcome.reason) == ("pending", "digest_mismatch")
     assert crawl.phase is Phase.DONE
+
+
+def test_the_hint_listing_url_fits_what_the_crawler_sends() -> None:
+    from crawler import settings
+
+    _, hints = listing_calls(new_crawl())
+    # a longer URL would be dropped by Scrapy's UrlLengthMiddleware, without an answer
+    assert len(new_crawl().cdx_url(hints)) < settings.URLLENGTH_LIMIT
