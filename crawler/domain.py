@@ -508,6 +508,8 @@ class DomainCrawl:
         if self.finished:
             return []
         if isinstance(call, CdxCall):
+            if call.purpose == "hints" and transient:
+                return self._calls(self._hints_failed(call, reason)) + self._advance()
             return self.fail(
                 f"cannot list captures at {self.archive.base}: {reason}", transient=transient
             )

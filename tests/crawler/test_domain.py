@@ -22,6 +22,7 @@ from crawler.domain import (
     Output,
     Phase,
     ReplayCall,
+    Stage,
 )
 from crawler.items import CaptureItem, CaptureOutcomeItem, HomepageLinksItem
 from localarchive.timestamps import http_date
@@ -461,3 +462,201 @@ def test_the_hint_listing_url_fits_what_the_crawler_sends() -> None:
     _, hints = listing_calls(new_crawl())
     # a longer URL would be dropped by Scrapy's UrlLengthMiddleware, without an answer
     assert len(new_crawl().cdx_url(hints)) < settings.URLLENGTH_LIMIT
+
+
+# -- discovery on real sites: other hosts, moves, the archive failing, the cache ----------
+
+PARENT_POLICY = "https://legal.parent-group.com/privacy"
+PARENT_KEY = "legal.parent-group.com/privacy"
+HOME_2020 = "20200301120000"
+
+
+def parent_row(ts: str, digest: str, status: str = "200", url: str = PARENT_POLICY) -> list[str]:
+    path = url.split("parent-group.com", 1)[1]
+    return [f"com,parent-group,legal){path}", ts, url, "text/html", status, digest, "4200"]
+
+
+def homepage_linking(*hrefs: str) -> bytes:
+    links = " ".join(f'<a href="{href}">Privacy</a>' for href in hrefs)
+    return f"<html><body><h1>Acme</h1><a href='/shop'>Shop</a> {links}</body></html>".encode()
+
+
+def read_homepages(crawl: DomainCrawl, bodies: dict[str, bytes]) -> list[Output]:
+    """Lists the domain with one homepage capture per entry of `bodies` (timestamp ->
+    page) and no hinted URL, and answers the homepage reads; returns what followed."""
+    homepage_rows = [row(HOME, ts, f"HOME{ts}") for ts in sorted(bodies)]
+    out = answer_cdx(crawl, crawl.start(), homepage_rows=homepage_rows)
+    reads = [c for c in out if isinstance(c, ReplayCall) and c.purpose == "homepage"]
+    assert sorted(c.record.timestamp for c in reads) == sorted(bodies)
+    following: list[Output] = []
+    for call in reads:
+        following += crawl.on_replay(call, served(call, bodies[call.record.timestamp]))
+    return following
+
+
+def test_a_policy_on_another_host_linked_from_the_homepage_is_listed_and_fetched() -> None:
+    crawl = new_crawl()
+    out = read_homepages(crawl, {HOME_TS: homepage_linking(PARENT_POLICY)})
+    (lookup,) = calls(out)
+    # listed exactly, from the first homepage capture linking to it to the end
+    assert isinstance(lookup, CdxCall) and lookup.key == PARENT_KEY
+    assert lookup.query.url == PARENT_POLICY and lookup.query.match_type == "exact"
+    assert (lookup.query.from_ts, lookup.query.to_ts) == (HOME_TS, None)
+    assert crawl.counts["policy/discovery/off_domain_urls"] == 1
+
+    rows = [parent_row(T1, "P1"), parent_row(T3, "P3")]
+    fetches = policy_fetches(crawl.on_cdx(lookup, 200, cdx_body(rows)))
+    assert sorted(f.record.timestamp for f in fetches) == [T1, T3]
+    # a redirect within the policy's own host is followed, not dropped as off the domain
+    assert {f.scope for f in fetches} == {"legal.parent-group.com"}
+    first = fetches[0]
+    moved_to = "https://legal.parent-group.com/privacy/"
+    location = ARCHIVE.replay_url(first.record.timestamp, moved_to)
+    headers = (("Memento-Datetime", http_date(first.record.timestamp)), ("Location", location))
+    (follow,) = calls(crawl.on_replay(first, Answer(first.url, 301, headers, b"")))
+    assert isinstance(follow, ReplayCall) and follow.url == location
+    recorded = items(crawl.on_replay(follow, served(follow, BODIES[T1])))
+    recorded += items(crawl.on_replay(fetches[1], served(fetches[1], BODIES[T3])))
+    assert crawl.phase is Phase.DONE
+    # recorded as the domain's policy, at the URL (and host) it was found on
+    assert {(i.capture.domain, i.capture.url) for i in recorded} == {
+        (DOMAIN, moved_to),
+        (DOMAIN, PARENT_POLICY),
+    }
+
+
+def test_an_off_domain_policy_is_listed_only_while_the_homepage_linked_to_it() -> None:
+    crawl = new_crawl()
+    out = read_homepages(
+        crawl,
+        {
+            HOME_TS: homepage_linking(PARENT_POLICY),  # 2019: the group's policy
+            HOME_2020: homepage_linking("/privacy-policy"),  # 2020: a policy of its own
+        },
+    )
+    lookups = {c.query.url: c for c in calls(out) if isinstance(c, CdxCall)}
+    assert set(lookups) == {POLICY}  # the own policy first; the other host once all are read
+    out = crawl.on_cdx(lookups[POLICY], 200, cdx_body([row(POLICY, HOME_2020, "OWN")]))
+    (parent,) = calls(out)
+    assert isinstance(parent, CdxCall) and parent.query.url == PARENT_POLICY
+    # up to the next homepage capture read, which no longer linked to it
+    assert (parent.query.from_ts, parent.query.to_ts) == (HOME_TS, HOME_2020)
+
+
+def test_a_partner_link_beside_the_sites_own_policy_is_not_followed() -> None:
+    crawl = new_crawl()
+    out = read_homepages(crawl, {HOME_TS: homepage_linking("/privacy-policy", PARENT_POLICY)})
+    (lookup,) = calls(out)
+    assert isinstance(lookup, CdxCall) and lookup.query.url == POLICY
+    crawl.on_cdx(lookup, 200, cdx_body([]))
+    assert crawl.counts["policy/discovery/off_domain_urls"] == 0
+    assert PARENT_KEY not in crawl.candidates.by_key or not crawl.candidates.rows(PARENT_KEY)
+
+
+def test_links_on_the_other_hosts_page_are_never_followed() -> None:
+    crawl = new_crawl()
+    (lookup,) = calls(read_homepages(crawl, {HOME_TS: homepage_linking(PARENT_POLICY)}))
+    assert isinstance(lookup, CdxCall)
+    (fetch,) = policy_fetches(crawl.on_cdx(lookup, 200, cdx_body([parent_row(T1, "P1")])))
+    page = homepage_linking("https://third-party.org/privacy") + BODIES[T1]
+    out = crawl.on_replay(fetch, served(fetch, page))
+    assert calls(out) == [] and crawl.phase is Phase.DONE  # a policy page is not read for links
+
+
+def test_a_user_url_on_another_host_is_honoured() -> None:
+    crawl = new_crawl(urls=[PARENT_POLICY])
+    homepages, hints = listing_calls(crawl)
+    crawl.on_cdx(hints, 200, cdx_body([]))
+    (lookup,) = calls(crawl.on_cdx(homepages, 200, cdx_body([])))
+    assert isinstance(lookup, CdxCall) and lookup.query.url == PARENT_POLICY
+    assert crawl.counts["policy/discovery/user_url_off_domain"] == 1
+    (fetch,) = policy_fetches(crawl.on_cdx(lookup, 200, cdx_body([parent_row(T1, "P1")])))
+    assert fetch.scope == "legal.parent-group.com"
+    (item,) = items(crawl.on_replay(fetch, served(fetch, BODIES[T1])))
+    assert item.capture.url == PARENT_POLICY and item.capture.domain == DOMAIN
+
+
+def test_a_policy_that_moved_is_followed_to_its_new_url_as_one_track() -> None:
+    old, new = "http://www.acme-shop.com/privacy.html", "https://www.acme-shop.com/legal/p7"
+    old_rows = [row(old, "20050601120000", "OLD1"), row(old, "20120601120000", "OLD2")]
+    moved = row(old, "20180601120000", "MOVED", status="301")
+    crawl = new_crawl()
+    out = answer_cdx(
+        crawl,
+        crawl.start(),
+        hint_rows=[old_rows[0]],  # /legal/p7 names no policy: only the move leads there
+        lookups={old: [*old_rows, moved]},
+    )
+    (move,) = calls(out)
+    assert isinstance(move, ReplayCall) and move.purpose == "move"
+    assert move.record.timestamp == "20180601120000"
+    location = ARCHIVE.replay_url("20180601120000", new)
+    headers = (("Memento-Datetime", http_date("20180601120000")), ("Location", location))
+    (lookup,) = calls(crawl.on_replay(move, Answer(move.url, 301, headers, b"")))
+    assert isinstance(lookup, CdxCall) and lookup.query.url == new
+    new_rows = [row(new, "20180601120500", "NEW1"), row(new, "20240101120000", "NEW2")]
+    fetches = policy_fetches(crawl.on_cdx(lookup, 200, cdx_body(new_rows)))
+    # both URLs' captures are fetched for the one track of the domain's policy
+    assert {(f.record.original, f.record.timestamp) for f in fetches} == {
+        (old, "20050601120000"),
+        (old, "20120601120000"),
+        (new, "20180601120500"),
+        (new, "20240101120000"),
+    }
+    assert crawl.counts["policy/discovery/moved"] == 1
+
+
+def test_a_hint_listing_the_archive_fails_on_is_asked_again_in_slices() -> None:
+    crawl = new_crawl()
+    homepages, hints = listing_calls(crawl)
+    slices = calls(crawl.on_cdx(hints, 503, b"busy"))
+    assert crawl.phase is Phase.DISCOVER and crawl.failure is None
+    assert crawl.counts["policy/discovery/hint_listing_sliced"] == 1
+    assert len(slices) >= 6 and all(isinstance(c, CdxCall) for c in slices)
+    spans = [(c.query.from_ts, c.query.to_ts) for c in slices if isinstance(c, CdxCall)]
+    assert spans[0][0] == "1996" and all(a and b and a <= b for a, b in spans)
+    # one slice answers, another fails through its retries: discovery goes on without it
+    first, second, *rest = [c for c in slices if isinstance(c, CdxCall)]
+    assert calls(crawl.on_cdx(first, 200, cdx_body([row(POLICY, T1, DIGESTS[T1])]))) == []
+    assert crawl.on_error(second, "TimeoutError: took too long") == []
+    assert crawl.failure is None
+    for call in rest:
+        crawl.on_cdx(call, 200, cdx_body([]))
+    out = crawl.on_cdx(homepages, 200, cdx_body([]))
+    assert crawl.counts["policy/discovery/hint_listing_failed"] == 1
+    (lookup,) = calls(out)  # what the answered slice found is still listed
+    assert isinstance(lookup, CdxCall) and lookup.query.url == POLICY
+
+
+def test_the_hint_listing_stops_at_its_page_cap_and_says_so() -> None:
+    crawl = new_crawl()
+    homepages, hints = listing_calls(crawl)
+    crawl.on_cdx(homepages, 200, cdx_body([]))
+    call = hints
+    for page in range(1, crawl.config.hint_max_pages + 1):
+        out = crawl.on_cdx(call, 200, cdx_body([row(POLICY, T1, "D")], f"key{page}"))
+        cdx_calls = [c for c in calls(out) if isinstance(c, CdxCall)]
+        if page < crawl.config.hint_max_pages:
+            (call,) = cdx_calls
+            assert call.purpose == "hints" and call.page == page + 1
+    assert crawl.counts["policy/discovery/hint_pages_capped"] == 1
+    assert crawl.stage is not Stage.LIST  # went on with what it had
+
+
+def test_homepages_read_by_an_earlier_run_are_not_fetched_again() -> None:
+    crawl = new_crawl(known=Known(homepages={(HOME, HOME_TS): (POLICY,)}))
+    homepages, hints = listing_calls(crawl)
+    crawl.on_cdx(hints, 200, cdx_body([]))
+    out = crawl.on_cdx(homepages, 200, cdx_body([row(HOME, HOME_TS, "HOMEDIGEST")]))
+    (lookup,) = calls(out)  # the policy link comes from the index: no homepage replay
+    assert isinstance(lookup, CdxCall) and lookup.query.url == POLICY
+    assert crawl.counts["policy/discovery/homepages_from_index"] == 1
+    assert crawl.counts["wayback/replay_requests"] == 0
+
+
+def test_a_year_with_a_homepage_read_before_reads_that_one() -> None:
+    later = "20190901120000"
+    crawl = new_crawl(known=Known(homepages={(HOME, later): ()}))
+    homepage_rows = [row(HOME, HOME_TS, "H1"), row(HOME, later, "H2")]
+    assert answer_cdx(crawl, crawl.start(), homepage_rows=homepage_rows) == []
+    assert crawl.phase is Phase.DONE and crawl.counts["wayback/replay_requests"] == 0
