@@ -215,6 +215,25 @@ def normalise_domain(value: str) -> str:
     return host
 
 
+def policy_url(value: str) -> str:
+    """A policy URL a user gave (`--url`), checked: http(s), with a host that is a domain
+    name. It may be on another domain than the one crawled (a parent company's policy)."""
+    shown = _shown(value)
+    raw = value.strip()
+    try:
+        parts = urlsplit(raw)
+        host = parts.hostname or ""
+    except ValueError as exc:
+        raise DomainError(f"not a policy URL: {shown} ({exc})") from exc
+    if parts.scheme not in ("http", "https") or not host:
+        raise DomainError(f"not a policy URL: {shown} (expected http(s)://host/path)")
+    try:
+        normalise_domain(host)
+    except DomainError as exc:
+        raise DomainError(f"not a policy URL: {shown} (its host is not a domain name)") from exc
+    return raw
+
+
 def _shown(value: str) -> str:
     """`value` quoted for an error line, cut so that the line stays one readable line."""
     quoted = repr(value)
