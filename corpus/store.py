@@ -783,18 +783,20 @@ class Store:
         )
         return {(url, ts): tuple(json.loads(links)) for url, ts, links in rows}
 
-    def add_homepage_links(
-        self, domain: str, kind: str, url: str, timestamp: str, links: Iterable[str]
-    ) -> None:
+    def add_homepage_links(self, rows: Iterable[tuple[str, str, str, str, Iterable[str]]]) -> None:
+        """Record (domain, kind, url, timestamp, links) of homepage captures read."""
         with self._transaction():
             self.db.execute(
                 "CREATE TABLE IF NOT EXISTS homepage_links (domain TEXT NOT NULL, "
                 "kind TEXT NOT NULL, url TEXT NOT NULL, timestamp TEXT NOT NULL, "
                 "links TEXT NOT NULL, PRIMARY KEY (domain, kind, url, timestamp))"
             )
-            self.db.execute(
+            self.db.executemany(
                 "INSERT OR REPLACE INTO homepage_links VALUES (?, ?, ?, ?, ?)",
-                (domain, kind, url, timestamp, json.dumps(list(links), ensure_ascii=False)),
+                (
+                    (domain, kind, url, ts, json.dumps(list(links), ensure_ascii=False))
+                    for domain, kind, url, ts, links in rows
+                ),
             )
 
     def _transaction(self) -> _Transaction:

@@ -44,7 +44,7 @@ class VersioningPipeline:
             return item
         if isinstance(item, HomepageLinksItem):
             self._store().add_homepage_links(
-                item.domain, item.kind, item.url, item.timestamp, item.links
+                [(item.domain, item.kind, item.url, item.timestamp, item.links)]
             )
             return item
         if isinstance(item, CaptureOutcomeItem):

@@ -100,3 +100,26 @@ def test_a_truncated_raw_file_yields_what_it_can(tmp_path: Path) -> None:
     data = path.read_bytes()
     path.write_bytes(data[: intact + (len(data) - intact) // 3])  # a crash mid-record
     assert [c.timestamp for c in read_raw(path)] == ["20150101000000"]
+
+
+def test_homepage_links_are_kept_and_an_index_without_them_still_works(tmp_path: Path) -> None:
+    store = Store.open(tmp_path)
+    fill(store)
+    # an index written before the homepage cache existed has no such table
+    store.db.execute("DROP TABLE homepage_links")
+    assert store.homepage_links("a.com", "privacy") == {}
+    home = "https://www.a.com/"
+    store.add_homepage_links(
+        [
+            ("a.com", "privacy", home, "20150101000000", ["https://www.a.com/privacy"]),
+            ("a.com", "privacy", home, "20160101000000", []),
+            ("a.com", "terms", home, "20150101000000", ["https://www.a.com/terms"]),
+        ]
+    )
+    store.close()
+    reader = Store.open(tmp_path, readonly=True)
+    assert reader.homepage_links("a.com", "privacy") == {
+        (home, "20150101000000"): ("https://www.a.com/privacy",),
+        (home, "20160101000000"): (),
+    }
+    reader.close()

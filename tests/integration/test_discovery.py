@@ -124,6 +124,23 @@ def test_a_policy_on_another_domain_is_found_and_fetched_end_to_end(
     assert "2 versions" in result.stdout
 
 
+def test_homepage_links_survive_a_rebuild_and_a_rerun_asks_for_no_homepage(
+    group_archive: Path, tmp_path: Path
+) -> None:
+    fetch = ("fetch", BAKERY, "--out", str(tmp_path))
+    with LocalArchive(group_archive) as archive:
+        assert run_cli(*fetch, "--archive", archive.url).code == 0
+        raw = sorted(p.name for p in (tmp_path / "raw").rglob("*.warc.gz"))
+        rebuilt = run_cli("rebuild", "--out", str(tmp_path))
+        assert rebuilt.code == 0, rebuilt.stderr
+        before = len(archive.requests)
+        again = run_cli(*fetch, "--archive", archive.url)
+        assert again.code == 0, again.stderr
+        replays = [log.path for log in archive.requests[before:] if log.path.startswith("/web/")]
+    assert replays == []  # the homepages' links came from the index
+    assert sorted(p.name for p in (tmp_path / "raw").rglob("*.warc.gz")) == raw
+
+
 def test_a_user_url_on_another_domain_is_honoured_and_said(
     group_archive: Path, tmp_path: Path
 ) -> None:
