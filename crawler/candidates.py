@@ -31,6 +31,10 @@ from webarchive.cdx import CdxRecord
 
 # The user knows best: a `--url` outranks anything found by discovery.
 USER_LINK_WEIGHT = 100
+# Forms of one URL the archive keys apart (a session id in the path, an extra parameter)
+# listed exactly, shortest first: each costs a CDX call, and past a few they are one
+# page's noise.
+MAX_FORMS = 3
 
 
 @dataclass(slots=True)
@@ -43,6 +47,7 @@ class Candidate:
     scope: str = ""
     # urlkey -> one original URL, from the hint listing: what an exact listing asks for
     hinted: dict[str, str] = field(default_factory=dict)
+    url: str = ""  # the URL a link (to another host) named: what its listing asks for
     # the domain's homepage captures (timestamps) that link to it, for an off-domain URL
     linked_at: set[str] = field(default_factory=set)
 
@@ -132,7 +137,8 @@ class Candidates:
         out: list[tuple[str, str]] = []
         for _, _, key in best[: max(limit, 0)]:
             self.looked_up.add(key)
-            out.extend((key, url) for _, url in sorted(self.by_key[key].hinted.items()))
+            forms = sorted(self.by_key[key].hinted.items(), key=lambda kv: (len(kv[0]), kv[0]))
+            out.extend((key, url) for _, url in forms[:MAX_FORMS])
         return out
 
     def _needs_lookup(self, key: str) -> bool:
@@ -160,7 +166,7 @@ class Candidates:
         candidate.linked += 1
         candidate.scope = registrable_host(url)
         candidate.score = max(candidate.score, path_score(url, self.kind))
-        candidate.hinted.setdefault(key, url)
+        candidate.url = candidate.url or url
         candidate.linked_at.add(homepage_ts)
 
     def off_domain_lookups(self) -> list[tuple[str, str, str, str | None]]:
@@ -176,8 +182,7 @@ class Candidates:
             self.looked_up.add(key)
             first, last = min(candidate.linked_at), max(candidate.linked_at)
             after = [ts for ts in read if ts > last]
-            url = next(iter(candidate.hinted.values()))
-            out.append((key, url, first, after[0] if after else None))
+            out.append((key, candidate.url, first, after[0] if after else None))
         return sorted(out)
 
     def user_link(self, url: str) -> str | None:
