@@ -395,6 +395,8 @@ class DomainCrawl:
                 )
                 for year in range(FIRST_ARCHIVE_YEAR, last + 1, step)
             ]
+        if self.counts["policy/discovery/hint_listing_failed"]:
+            return []  # said once for the domain
         self.count("policy/discovery/hint_listing_failed")
         log.warning(
             "%s: the archive failed on the hint listing from %s to %s (%s); going on with "

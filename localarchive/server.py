@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from localarchive.cdx import CdxIndex, CdxQuery, CdxQueryError, blocked, render, search
 from localarchive.replay import Replayer, Reply, not_found_reply
@@ -50,6 +50,9 @@ class Faults:
     # refuse every connection once this many requests have been answered, like IA
     # refusing an IP that ignored its 429s
     refuse_after: int | None = None
+    # CDX queries holding this text (unquoted) answer 503, like IA timing out on the
+    # listing of a huge domain while it answers the others
+    cdx_fail_when: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +276,9 @@ class LocalArchive:
             return _Verdict(drop=True)
         if limited:
             return _Verdict(status=429)
+        if faults.cdx_fail_when and path.startswith(CDX_PATH):
+            if faults.cdx_fail_when in unquote_plus(path):
+                return _Verdict(status=503, slow=slow)
         if error:
             return _Verdict(status=503, slow=slow)
         return _Verdict(truncate=truncate, slow=slow)

@@ -175,3 +175,25 @@ def test_a_url_that_is_not_one_is_refused_in_one_line(tmp_path: Path) -> None:
         "(expected http(s)://host/path)"
     ]
     assert not (tmp_path / "d").exists()
+
+
+def test_a_hint_listing_the_archive_cannot_answer_leaves_the_homepage_links(
+    demo_archive: tuple[Path, Any], tmp_path: Path
+) -> None:
+    from localarchive.server import Faults
+
+    faults = Faults(cdx_fail_when="filter=original:")  # every hint listing, every slice
+    with LocalArchive(demo_archive[0], faults=faults) as archive:
+        result = run_cli(
+            "fetch", "acme-shop.com", "--archive", archive.url, "--out", str(tmp_path),
+            "--retries", "0",
+        )  # fmt: skip
+        hints = [p for p in (log.path for log in archive.requests) if "filter=original" in p]
+    assert result.code == 0, result.stderr
+    assert len(hints) >= 2 and any("from=1996" in p for p in hints)  # sliced, then given up
+    assert "failed on 1 listing of policy-like URLs" in result.stderr
+    # the homepage links still lead to the policy: its three texts
+    assert [r["url"].split("/")[-1] for r in _export(tmp_path)] == ["privacy-policy"] * 3
+    (report,) = [json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*.json")]
+    assert report["discovery"]["hint_listings_failed"] == 1
+    assert report["discovery"]["hint_listings_sliced"] == 1
