@@ -276,9 +276,9 @@ class LocalArchive:
             return _Verdict(drop=True)
         if limited:
             return _Verdict(status=429)
-        if faults.cdx_fail_when and path.startswith(CDX_PATH):
-            if faults.cdx_fail_when in unquote_plus(path):
-                return _Verdict(status=503, slow=slow)
+        failing = faults.cdx_fail_when
+        if failing and path.startswith(CDX_PATH) and failing in unquote_plus(path):
+            return _Verdict(status=503, slow=slow)
         if error:
             return _Verdict(status=503, slow=slow)
         return _Verdict(truncate=truncate, slow=slow)
