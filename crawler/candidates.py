@@ -104,9 +104,12 @@ class Candidates:
         return True
 
     def homepage(self, record: CdxRecord) -> None:
-        """A capture of the domain's homepage (answered 200), a candidate for reading."""
+        """A capture of the domain's homepage, a candidate for reading: the year's first
+        answered 200, else its first redirect (read by following it)."""
         year = record.timestamp[:4]
-        self.homepages.setdefault(year, record)
+        kept = self.homepages.get(year)
+        if kept is None or (kept.statuscode != "200" and record.statuscode == "200"):
+            self.homepages[year] = record
         if (record.original, record.timestamp) in self.read:
             self.read_homepages.setdefault(year, record)
 

@@ -51,9 +51,10 @@ LISTING_FILTERS = (
     "statuscode:200|30[1278]|-",
     "mimetype:text/html|application/xhtml\\+xml|warc/revisit",
 )
-# The homepage's own captures: answered 200 in HTML, one a month (`collapse` keeps the
-# first row of each month), so a site captured every hour costs 12 rows a year.
-HOMEPAGE_FILTERS = ("statuscode:200", "mimetype:text/html|application/xhtml\\+xml")
+# The homepage's own captures: in HTML, one a month (`collapse` keeps the first row of
+# each month), so a site captured every hour costs 12 rows a year. Redirects too: many
+# roots only ever redirect (to /en/, /home, https); reading one follows it.
+HOMEPAGE_FILTERS = ("statuscode:200|30[1278]", "mimetype:text/html|application/xhtml\\+xml")
 HOMEPAGE_COLLAPSE = ("timestamp:6",)
 # The hint listing: one row per distinct URL (`collapse=urlkey`, adjacent rows share it).
 HINT_COLLAPSE = ("urlkey",)

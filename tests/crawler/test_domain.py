@@ -660,3 +660,38 @@ def test_a_year_with_a_homepage_read_before_reads_that_one() -> None:
     homepage_rows = [row(HOME, HOME_TS, "H1"), row(HOME, later, "H2")]
     assert answer_cdx(crawl, crawl.start(), homepage_rows=homepage_rows) == []
     assert crawl.phase is Phase.DONE and crawl.counts["wayback/replay_requests"] == 0
+
+
+def test_a_homepage_that_only_redirects_is_read_where_it_leads() -> None:
+    crawl = new_crawl()
+    homepage_rows = [
+        row(HOME, "20190101120000", "R1", status="301"),
+        row(HOME, "20200101120000", "R2", status="302"),
+        row(HOME, "20200201120000", "OK", status="200"),  # a year with a 200 reads that
+    ]
+    reads = answer_cdx(crawl, crawl.start(), homepage_rows=homepage_rows)
+    assert sorted((c.record.timestamp, c.record.statuscode) for c in calls(reads)) == [
+        ("20190101120000", "301"),
+        ("20200201120000", "200"),
+    ]
+    (first,) = [c for c in calls(reads) if c.record.statuscode == "301"]
+    assert isinstance(first, ReplayCall)
+    english = "https://www.acme-shop.com/en/"
+    location = ARCHIVE.replay_url("20190101120005", english)
+    headers = (("Memento-Datetime", http_date("20190101120000")), ("Location", location))
+    (follow,) = calls(crawl.on_replay(first, Answer(first.url, 301, headers, b"")))
+    assert isinstance(follow, ReplayCall) and follow.purpose == "homepage"
+    answer = Answer(
+        location,
+        200,
+        (("Memento-Datetime", http_date("20190101120005")),),
+        homepage_linking("/en/privacy"),
+    )
+    out = crawl.on_replay(follow, answer)
+    (lookup,) = calls(out)
+    assert (
+        isinstance(lookup, CdxCall) and lookup.query.url == "https://www.acme-shop.com/en/privacy"
+    )
+    # kept under the capture listed, which is what the next run finds in its listing
+    (read,) = [o for o in out if isinstance(o, HomepageLinksItem)]
+    assert (read.url, read.timestamp) == (HOME, "20190101120000")
