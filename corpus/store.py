@@ -97,6 +97,12 @@ CREATE TABLE IF NOT EXISTS capture_outcomes (
     updated TEXT NOT NULL,
     PRIMARY KEY (domain, kind, url, timestamp)
 );
+-- Homepage captures discovery read, with the policy links found on them (a JSON list),
+-- so that a later run takes the links from here instead of fetching the page again.
+CREATE TABLE IF NOT EXISTS homepage_links (
+    domain TEXT NOT NULL, kind TEXT NOT NULL, url TEXT NOT NULL, timestamp TEXT NOT NULL,
+    links TEXT NOT NULL, PRIMARY KEY (domain, kind, url, timestamp)
+);
 CREATE VIEW IF NOT EXISTS drops AS
     SELECT c.domain, c.kind, c.url, c.timestamp, p.drop_reason AS reason
     FROM captures c JOIN payloads p ON p.kind = c.kind AND p.digest = c.text_digest
@@ -849,6 +855,36 @@ class Store:
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return None if row is None else str(row[0])
+
+    # -- the homepage cache of discovery -------------------------------------------
+    # Not in any migration: an index made before it gets the table on its first write,
+    # and reads of an index without it find nothing cached.
+
+    def homepage_links(self, domain: str, kind: str) -> dict[tuple[str, str], tuple[str, ...]]:
+        """(url, timestamp) of the homepage captures read -> the policy links found."""
+        if not self.has_table("homepage_links"):
+            return {}
+        rows = self.db.execute(
+            "SELECT url, timestamp, links FROM homepage_links WHERE domain=? AND kind=?",
+            (domain, kind),
+        )
+        return {(url, ts): tuple(json.loads(links)) for url, ts, links in rows}
+
+    def add_homepage_links(self, rows: Iterable[tuple[str, str, str, str, Iterable[str]]]) -> None:
+        """Record (domain, kind, url, timestamp, links) of homepage captures read."""
+        with self._transaction():
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS homepage_links (domain TEXT NOT NULL, "
+                "kind TEXT NOT NULL, url TEXT NOT NULL, timestamp TEXT NOT NULL, "
+                "links TEXT NOT NULL, PRIMARY KEY (domain, kind, url, timestamp))"
+            )
+            self.db.executemany(
+                "INSERT OR REPLACE INTO homepage_links VALUES (?, ?, ?, ?, ?)",
+                (
+                    (domain, kind, url, ts, json.dumps(list(links), ensure_ascii=False))
+                    for domain, kind, url, ts, links in rows
+                ),
+            )
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db)

@@ -79,6 +79,25 @@ def normalise_domain(value: str) -> str:
     return host
 
 
+def policy_url(value: str) -> str:
+    """A policy URL a user gave (`--url`), checked: http(s), with a host that is a domain
+    name. It may be on another domain than the one crawled (a parent company's policy)."""
+    shown = _shown(value)
+    raw = value.strip()
+    try:
+        parts = urlsplit(raw)
+        host = parts.hostname or ""
+    except ValueError as exc:
+        raise DomainError(f"not a policy URL: {shown} ({exc})") from exc
+    if parts.scheme not in ("http", "https") or not host:
+        raise DomainError(f"not a policy URL: {shown} (expected http(s)://host/path)")
+    try:
+        normalise_domain(host)
+    except DomainError as exc:
+        raise DomainError(f"not a policy URL: {shown} (its host is not a domain name)") from exc
+    return raw
+
+
 def _shown(value: str) -> str:
     """`value` quoted for an error line, cut so that the line stays one readable line."""
     quoted = repr(value)
@@ -153,10 +172,13 @@ def path_hint_regex(kind: str) -> str:
 class PolicyLink:
     url: str
     anchor: str
+    # on another host than the domain crawled (a parent company's or host's policy)
+    off_domain: bool = False
 
 
 def policy_links(html: str | bytes, base_url: str, domain: str, kind: str) -> Iterator[PolicyLink]:
-    """Links on a page whose anchor text or target path names a `kind` policy of `domain`."""
+    """Links on a page whose anchor text or target path names a `kind` policy, on
+    `domain` or (`off_domain`) on another host."""
     try:
         tree = lxml.html.fromstring(html)
     except (ParserError, ValueError):
@@ -165,12 +187,24 @@ def policy_links(html: str | bytes, base_url: str, domain: str, kind: str) -> It
         href = (element.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
             continue
-        target = urljoin(base_url, href)
-        parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or not host_in_domain(
-            parts.hostname or "", domain
-        ):
+        try:
+            target = urljoin(base_url, href)
+            parts = urlsplit(target)
+            host = parts.hostname or ""
+        except ValueError:  # a malformed href (bad IPv6 literal, port) links nowhere
+            continue
+        if parts.scheme not in ("http", "https") or not host:
             continue
         text = " ".join(element.text_content().split())
         if anchor_score(text, kind) >= 2 or path_score(target, kind) >= 2:
-            yield PolicyLink(url=target.split("#", 1)[0], anchor=text)
+            yield PolicyLink(
+                url=target.split("#", 1)[0],
+                anchor=text,
+                off_domain=not host_in_domain(host, domain),
+            )
+
+
+def registrable_host(url: str) -> str:
+    """The host of `url` as a scope for its captures (`www.` dropped, lower case)."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return re.sub(r"^www\d?\.", "", host)

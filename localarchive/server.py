@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from localarchive.cdx import CdxIndex, CdxQuery, CdxQueryError, blocked, render, search
 from localarchive.replay import Replayer, Reply, not_found_reply
@@ -50,6 +50,9 @@ class Faults:
     # refuse every connection once this many requests have been answered, like IA
     # refusing an IP that ignored its 429s
     refuse_after: int | None = None
+    # CDX queries holding this text (unquoted) answer 503, like IA timing out on the
+    # listing of a huge domain while it answers the others
+    cdx_fail_when: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +136,8 @@ class LocalArchive:
         self._cdx_window = _Window()
         self._replay_window = _Window()
         self._closed = False  # the listener is closed: connections are refused
+        # CDX rows sent in all answers: what a listing costs the archive (and the client)
+        self.cdx_rows = 0
         self.truncated = 0  # answers cut short (Faults.truncate_every)
         self.slowed = 0  # answers held back (Faults.slow_every)
         self._stopping = False
@@ -272,6 +277,9 @@ class LocalArchive:
             return _Verdict(drop=True)
         if limited:
             return _Verdict(status=429)
+        failing = faults.cdx_fail_when
+        if failing and path.startswith(CDX_PATH) and failing in unquote_plus(path):
+            return _Verdict(status=503, slow=slow)
         if error:
             return _Verdict(status=503, slow=slow)
         return _Verdict(truncate=truncate, slow=slow)
@@ -300,7 +308,10 @@ class LocalArchive:
                 ],
                 f"{BLOCKED_ERROR}\n".encode(),
             )
-        body, content_type = render(search(self._cdx_index, query), query)
+        result = search(self._cdx_index, query)
+        with self._lock:
+            self.cdx_rows += len(result.rows)
+        body, content_type = render(result, query)
         return Reply(200, [("Content-Type", content_type)], body)
 
 

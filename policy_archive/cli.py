@@ -251,6 +251,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     try:
         domains = list(dict.fromkeys(normalise_domain(d) for d in args.domains))
         archive = Archive.parse(args.archive)
+        args.url_notes = _url_notes(_policy_urls(args.url), domains)
     except (DomainError, ArchiveUrlError) as exc:
         raise UserError(str(exc)) from exc
     _check_out(args.out)
@@ -258,6 +259,30 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     frontier = SqliteFrontier()  # a one-off fetch: its domains are on the command line
     frontier.add(domains)
     return _locked(args.out, lambda: _crawl(frontier, archive.spec, args, options, "fetch"))
+
+
+def _policy_urls(urls: Sequence[str]) -> list[str]:
+    """The `--url`s, checked (DomainError names the first that is not a URL)."""
+    from crawler.discovery import policy_url
+
+    return [policy_url(url) for url in urls]
+
+
+def _url_notes(urls: Sequence[str], domains: Sequence[str]) -> list[str]:
+    """What the summary says of `--url`s on another host than the domains crawled."""
+    from urllib.parse import urlsplit
+
+    from crawler.discovery import host_in_domain
+
+    notes = []
+    for url in urls:
+        host = (urlsplit(url).hostname or "").lower()
+        if not any(host_in_domain(host, domain) for domain in domains):
+            notes.append(
+                f"--url {url} is on another host ({host}) than {', '.join(domains)}: "
+                "followed as you asked; its captures are recorded under that URL"
+            )
+    return notes
 
 
 def _locked(out: Path, work: Callable[[], int], shared: str | None = None) -> int:
@@ -354,6 +379,8 @@ def _crawl(
     path = report.write(args.out) if wrote else None
     if counts.get("done", 0) or not (counts.get("failed") or outcome.stop_reason):
         print_summary(frontier, outcome, archive, args.out, sys.stdout)
+        for note in getattr(args, "url_notes", ()):
+            print(f"note: {note}", file=sys.stdout)
 
     def say(line: str) -> None:
         print(line, file=sys.stderr)
@@ -472,11 +499,13 @@ _TOO_LONG = b"\0too long\0"
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler.discovery import DomainError
     from webarchive.wayback import Archive, ArchiveUrlError
 
     try:
         archive = Archive.parse(args.archive)
-    except ArchiveUrlError as exc:
+        _policy_urls(args.url)
+    except (ArchiveUrlError, DomainError) as exc:
         raise UserError(str(exc)) from exc
     _check_out(args.out)
     options = fetch_settings(args)

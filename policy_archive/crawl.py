@@ -366,6 +366,13 @@ def report_problems(
             f"policy-archive: warning: {_count(pending, 'capture')} pending (the archive "
             "failed on them through every retry); re-run the same command to fetch them"
         )
+    unsearched = int(outcome.stats.get("policy/discovery/hint_listing_failed", 0) or 0)
+    if unsearched:
+        say(
+            f"policy-archive: warning: the archive failed on {_count(unsearched, 'listing')} "
+            "of policy-like URLs (after asking again in time slices); those domains' "
+            "policies were looked for through their homepage links alone (see the run report)"
+        )
     if outcome.stop_reason:
         say(
             f"policy-archive: error: {outcome.stop_reason}; re-run the same command to resume "

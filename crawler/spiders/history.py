@@ -135,6 +135,7 @@ class PolicyHistorySpider(Spider):
             signatures=lambda digests: store.signatures_of(kind, digests),
             dropped=store.dropped_captures(domain, kind),
             unread=store.unfetched_captures(domain, kind),
+            homepages=store.homepage_links(domain, kind),
         )
 
     def _recover_raw(self, domain: str) -> None:

@@ -223,3 +223,26 @@ def test_a_capture_read_later_replaces_the_record_of_its_inference(tmp_path: Pat
     assert store.unfetched_captures("a.com", "privacy") == {}
     (version,) = store.refresh_versions("a.com", "privacy")
     assert version.snapshots_fetched == 2 and version.cited_ts == "20150101000000"
+
+
+def test_homepage_links_are_kept_and_an_index_without_them_still_works(tmp_path: Path) -> None:
+    store = Store.open(tmp_path)
+    fill(store)
+    # an index written before the homepage cache existed has no such table
+    store.db.execute("DROP TABLE homepage_links")
+    assert store.homepage_links("a.com", "privacy") == {}
+    home = "https://www.a.com/"
+    store.add_homepage_links(
+        [
+            ("a.com", "privacy", home, "20150101000000", ["https://www.a.com/privacy"]),
+            ("a.com", "privacy", home, "20160101000000", []),
+            ("a.com", "terms", home, "20150101000000", ["https://www.a.com/terms"]),
+        ]
+    )
+    store.close()
+    reader = Store.open(tmp_path, readonly=True)
+    assert reader.homepage_links("a.com", "privacy") == {
+        (home, "20150101000000"): ("https://www.a.com/privacy",),
+        (home, "20160101000000"): (),
+    }
+    reader.close()
