@@ -275,17 +275,25 @@ class Store:
 
     @classmethod
     def open(
-        cls, root: Path, create: bool = True, durable: bool = True, readonly: bool = False
+        cls,
+        root: Path,
+        create: bool = True,
+        durable: bool = True,
+        readonly: bool = False,
+        snapshot_when_idle: bool = False,
     ) -> Store:
         """The store in `root`; an existing index is checked first (DamagedIndexError).
 
         `readonly`: for readers; writes nothing at all (no healing, no recovery of an
         interrupted rebuild, no migration), so it works on a read-only data directory.
+        `snapshot_when_idle` (with `readonly`): when no writer's WAL file is there, read
+        the index as immutable so that not even SQLite's -wal and -shm files are created;
+        the caller must reopen once a writer appears (`serve` checks before each request).
         """
         if root.exists() and not root.is_dir():
             raise StoreError(f"{root} exists and is not a directory")
         if readonly:
-            return cls._open_readonly(root)
+            return cls._open_readonly(root, snapshot_when_idle)
         if root.is_dir():
             try:
                 recover(root)
@@ -318,7 +326,7 @@ class Store:
         return store
 
     @classmethod
-    def _open_readonly(cls, root: Path) -> Store:
+    def _open_readonly(cls, root: Path, snapshot_when_idle: bool = False) -> Store:
         index = root / INDEX_NAME
         if not index.exists():
             raise StoreError(f"{root} holds no corpus (no {INDEX_NAME}); run fetch first")
@@ -335,7 +343,8 @@ class Store:
                 wal,
                 index,
             )
-        mode = "mode=ro" if writable else "immutable=1"
+        idle = snapshot_when_idle and not wal.exists()
+        mode = "mode=ro" if writable and not idle else "immutable=1"
         db = sqlite3.connect(f"{index.resolve().as_uri()}?{mode}", uri=True)
         try:
             db.execute("PRAGMA busy_timeout=10000")
@@ -453,6 +462,15 @@ class Store:
             (domain, kind),
         )
         return {(url, ts): digest for url, ts, digest in rows}
+
+    def capture_sources(self, domain: str, kind: str) -> dict[tuple[str, str], str]:
+        """(url, timestamp) -> how the capture's text is known (fetched, same_bytes,
+        inferred, unknown)."""
+        rows = self.db.execute(
+            "SELECT url, timestamp, source FROM captures WHERE domain=? AND kind=? AND role=?",
+            (domain, kind, ROLE_POLICY),
+        )
+        return {(url, ts): source for url, ts, source in rows}
 
     def add_capture(self, capture: RawCapture, processed: Processed | None) -> None:
         """Record one capture and, for a fetched payload, what it yielded."""

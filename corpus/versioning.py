@@ -38,16 +38,20 @@ def _order(capture: TrackCapture) -> tuple[str, str, str, str, str]:
     return (capture.timestamp, capture.key, capture.text_sha, capture.url, capture.archive_url)
 
 
+def group_runs(captures: Iterable[TrackCapture]) -> list[list[TrackCapture]]:
+    """The captures of each version of one track, in timeline order."""
+    groups: list[list[TrackCapture]] = []
+    for capture in sorted(set(captures), key=_order):
+        if groups and groups[-1][0].key == capture.key:
+            groups[-1].append(capture)
+        else:
+            groups.append([capture])
+    return groups
+
+
 def build_runs(captures: Iterable[TrackCapture]) -> list[Run]:
     """Versions of one track; depends only on the set of captures, not their order."""
-    runs: list[Run] = []
-    for capture in sorted(set(captures), key=_order):
-        if runs and runs[-1].key == capture.key:
-            previous = runs[-1]
-            runs[-1] = Run(previous.first, capture, previous.snapshots + 1)
-        else:
-            runs.append(Run(capture, capture, 1))
-    return runs
+    return [Run(group[0], group[-1], len(group)) for group in group_runs(captures)]
 
 
 def build_versions(

@@ -755,7 +755,7 @@ def _domain_arg(value: str) -> str:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from corpus.diff import render_diff, word_diff
+    from corpus.diff import diff_lines, render_diff
 
     domain = _domain_arg(args.domain)
     store = _open_corpus(args.out)
@@ -788,12 +788,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
         f"version {new} ({change[1]['first_seen']})"
     )
     print(f"--- {a.version.archive_url}\n+++ {b.version.archive_url}")
-    print(render_diff(word_diff(a.text, b.text), colour=sys.stdout.isatty()) or "(identical)")
+    print(render_diff(diff_lines(a.text, b.text), colour=sys.stdout.isatty()) or "(identical)")
     return 0
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    from corpus.timeline import plot_corpus, plot_domain
+    from corpus.timeline import capture_marks, plot_corpus, plot_domain
 
     if bool(args.domain) == bool(args.all):
         raise UserError("name one DOMAIN or give --all")
@@ -801,6 +801,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     store = _open_corpus(args.out)
     try:
         rows = list(store.versions(domain))
+        marks = capture_marks(store, domain, {r.version.kind for r in rows}) if domain else {}
     finally:
         store.close()
     if not rows:
@@ -809,7 +810,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
     stem = args.output or args.out / "plots" / (safe_segment(domain) if domain else "all")
     try:
-        paths = plot_domain(rows, domain, stem) if domain else plot_corpus(rows, stem)
+        paths = plot_domain(rows, domain, stem, marks) if domain else plot_corpus(rows, stem)
     except OSError as exc:
         raise UserError(f"cannot write the plot {stem}: {exc.strerror or exc}") from exc
     for path in paths:
@@ -851,4 +852,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
             )
             seconds = (datetime.now(UTC) - started).total_seconds()
     print(f"done in {seconds:.1f} s; export with: policy-archive export --out {args.out}")
+    print(f"browse it with: policy-archive serve --out {args.out}")
     return status
