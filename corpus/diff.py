@@ -72,7 +72,7 @@ def word_diff(old: str, new: str) -> list[Segment]:
 _STRUCTURE = re.compile(r"^(?:#{1,6} +|\s*[-*+] +|\s*\d{1,9}[.)] +|> ?)")
 # Two changed lines are shown as one edited line when at least this share of their words
 # is common; below it they are a line removed and a line added.
-DIFF_PAIR_SIMILARITY = 0.5
+DIFF_PAIR_SIMILARITY = 0.4
 _PAIR_CELLS = 2_500  # changed lines compared pairwise past this: removed + added instead
 
 

@@ -613,6 +613,17 @@ def add_corpus_commands(sub: Any) -> None:
     diff.add_argument("--from", dest="old", type=int, help="older version (default: --to minus 1)")
     diff.add_argument("--to", dest="new", type=int, help="newer version (default: the latest)")
 
+    serve = sub.add_parser(
+        "serve", help="browse the corpus in a web browser: timelines, versions, diffs, search"
+    )
+    out_option(serve)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=8000, help="port to listen on (default: 8000; 0: any free one)"
+    )
+
     timeline = sub.add_parser("timeline", help="plot versions over time (PNG and SVG)")
     timeline.add_argument("domain", nargs="?", metavar="DOMAIN")
     out_option(timeline)
@@ -818,12 +829,32 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from policy_archive.web.app import ServeError, serve
+
+    _check_out(args.out)
+    if not args.out.is_dir():
+        raise UserError(f"--out {args.out} does not exist")
+
+    def ready(url: str) -> None:
+        print(f"serving {args.out} at {url} (read-only; Ctrl-C stops)", flush=True)
+
+    try:
+        serve(args.out, args.host, args.port, ready)
+    except ServeError as exc:
+        raise UserError(str(exc)) from exc
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a server is meant to stop
+    return 0
+
+
 CORPUS_COMMANDS = {
     "rebuild": cmd_rebuild,
     "export": cmd_export,
     "stats": cmd_stats,
     "diff": cmd_diff,
     "timeline": cmd_timeline,
+    "serve": cmd_serve,
 }
 
 
