@@ -40,15 +40,19 @@ class SearchHit:
     snippet: str  # plain text; the match between \x02 and \x03
 
 
-def _signature(index: Path) -> tuple[int, int, bool]:
+def _signature(index: Path) -> tuple[int, ...]:
     """What tells that the store must be reopened: the index file replaced (rebuild swaps
-    a new one in) or a writer's WAL file appearing or going."""
+    a new one in), a writer's WAL file appearing or going, or, while no WAL file is there
+    (the index is read as immutable), the file itself changing."""
     wal = index.with_name(INDEX_NAME + "-wal")
     try:
         stat = index.stat()
     except FileNotFoundError:
-        return (0, 0, wal.exists())
-    return (stat.st_ino, stat.st_dev, wal.exists())
+        return (0, wal.exists())
+    if wal.exists():
+        # A live connection sees the writer's commits; only a swap needs a reopen.
+        return (stat.st_ino, stat.st_dev, True)
+    return (stat.st_ino, stat.st_dev, False, stat.st_mtime_ns, stat.st_size)
 
 
 class CorpusReader:
