@@ -621,7 +621,10 @@ def add_corpus_commands(sub: Any) -> None:
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
     )
     serve.add_argument(
-        "--port", type=int, default=8000, help="port to listen on (default: 8000; 0: any free one)"
+        "--port",
+        type=_port_arg,
+        default=8000,
+        help="port to listen on (default: 8000; 0: any free one)",
     )
 
     timeline = sub.add_parser("timeline", help="plot versions over time (PNG and SVG)")
@@ -633,6 +636,12 @@ def add_corpus_commands(sub: Any) -> None:
     timeline.add_argument(
         "--output", type=Path, help="file name stem (default: DIR/plots/<domain> or DIR/plots/all)"
     )
+
+
+def _port_arg(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port (0 to 65535)")
+    return int(value)
 
 
 def _output_arg(value: str) -> Path | None:

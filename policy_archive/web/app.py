@@ -3,8 +3,10 @@ a diff between two versions, all rendered on the server (no script needed)."""
 
 from __future__ import annotations
 
+import logging
 import re
 import signal
+import socket
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -283,26 +285,50 @@ def create_app(reader: CorpusReader) -> Flask:
 
 def serve(root: Path, host: str, port: int, ready: Callable[[str], None]) -> None:
     """Serve `root` until interrupted (Ctrl-C or SIGTERM); `ready` gets the address."""
+    # werkzeug logs every request at INFO unless told otherwise: a line per page on stderr
+    # is noise for one user, and fills the pipe of whoever started the server unread.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     try:
         reader = CorpusReader(root)
     except StoreError as exc:
         raise ServeError(str(exc)) from exc
     try:
-        try:
-            # One thread: the reader's SQLite connections belong to it.
-            server = make_server(host, port, create_app(reader), threaded=False)
-        except OSError as exc:
-            raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-        except (OverflowError, ValueError) as exc:  # a port outside 0-65535, a bad host
-            raise ServeError(f"cannot listen on {host}:{port}: {exc}") from exc
+        listener = _listen(host, port)
+        # One thread: the reader's SQLite connections belong to it. werkzeug gets a socket
+        # already bound, since on a taken port it prints its own text and exits.
+        server = make_server(host, port, create_app(reader), threaded=False, fd=listener.fileno())
+        listener.close()  # werkzeug serves a duplicate of it
         with _stopped_by_sigterm():
-            ready(f"http://{host}:{server.server_port}/")
+            ready(f"http://{host}:{server.socket.getsockname()[1]}/")
             try:
                 server.serve_forever()
             finally:
                 server.server_close()
     finally:
         reader.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, kind, proto, _, address = infos[0]
+        listener = socket.socket(family, kind, proto)
+    except (OSError, OverflowError, UnicodeError) as exc:
+        raise ServeError(f"cannot listen on {host}:{port}: {_reason(exc)}") from exc
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+        listener.listen(64)
+    except (OSError, OverflowError) as exc:
+        listener.close()
+        raise ServeError(f"cannot listen on {host}:{port}: {_reason(exc)}") from exc
+    return listener
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
 
 
 class _Stop(KeyboardInterrupt):
