@@ -141,12 +141,12 @@ class CorpusReader:
         # One quoted FTS5 string: the words as a phrase, never as query syntax.
         quoted = '"' + phrase.replace('"', '""') + '"'
         matches = self._search.execute(
-            "SELECT sha, snippet(texts, 1, char(2), char(3), '…', 16) FROM texts "
-            "WHERE texts MATCH ? ORDER BY rank LIMIT ?",
+            "SELECT sha, text FROM texts WHERE texts MATCH ? ORDER BY rank LIMIT ?",
             (quoted, SERVE_SEARCH_RESULTS),
         ).fetchall()
         hits: list[SearchHit] = []
-        for sha, snippet in matches:
+        for sha, text in matches:
+            snippet = _snippet(str(text), phrase)
             for domain, kind, lang, number, first_ts in self.store.db.execute(
                 "SELECT domain, kind, lang, version, first_ts FROM versions WHERE text_sha=? "
                 "ORDER BY domain, kind, lang, version",
@@ -154,3 +154,26 @@ class CorpusReader:
             ):
                 hits.append(SearchHit(domain, kind, lang, int(number), first_ts, str(snippet)))
         return hits[:SERVE_SEARCH_RESULTS]
+
+
+def _snippet(text: str, phrase: str, around: int = 90) -> str:
+    """The first place `phrase` occurs in `text` (case-insensitive, as the trigram index
+    matches), with some words either side and the match between \\x02 and \\x03.
+    FTS5's own snippet() counts trigrams, not words, with this index."""
+    at = text.lower().find(phrase.lower())
+    if at < 0:  # a case fold that changes lengths: show the start
+        return " ".join(text[: 2 * around].split()) + "…"
+    start, end = max(0, at - around), min(len(text), at + len(phrase) + around)
+    before = " ".join(text[start:at].split())
+    after = " ".join(text[at + len(phrase) : end].split())
+    return (
+        ("…" if start else "")
+        + before
+        + (" " if before and text[at - 1].isspace() else "")
+        + "\x02"
+        + text[at : at + len(phrase)]
+        + "\x03"
+        + (" " if after and text[at + len(phrase)].isspace() else "")
+        + after
+        + ("…" if end < len(text) else "")
+    )
