@@ -216,21 +216,28 @@ def year_figures(rows: Iterable[ExportRow]) -> list[YearFigure]:
     ]
 
 
+def year_series(figures: Sequence[YearFigure]) -> list[tuple[int, YearFigure | None]]:
+    """Every year from the first figure's to the last's, None where there is no data: a
+    chart leaves a gap there, never a line drawn across as if it had been measured."""
+    by_year = {f.year: f for f in figures}
+    if not figures:
+        return []
+    return [(year, by_year.get(year)) for year in range(figures[0].year, figures[-1].year + 1)]
+
+
 def plot_corpus(rows: Iterable[ExportRow], stem: Path) -> list[Path]:
     figures = year_figures(rows)
     plt = _pyplot()
     from matplotlib.ticker import MaxNLocator
 
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
-    by_year = {f.year: f for f in figures}
-    # Every year of the range, so that a year without data is a gap, never a line drawn
-    # straight across it as if the figure had been measured there.
-    years = list(range(figures[0].year, figures[-1].year + 1)) if figures else []
-    top.bar(years, [by_year[y].policies if y in by_year else 0 for y in years], color="#4c72b0")
+    series = year_series(figures)
+    years = [year for year, _ in series]
+    top.bar(years, [f.policies if f else 0 for _, f in series], color="#4c72b0")
     top.set_ylabel("policies")
     top.set_title("Policies per year")
     top.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 2.5 policies
-    medians = [by_year[y].median_words if y in by_year else float("nan") for y in years]
+    medians = [f.median_words if f else float("nan") for _, f in series]
     bottom.plot(years, medians, marker="o", color="#dd8452")
     bottom.set_ylabel("median length (words)")
     bottom.set_title("Median policy length per year")

@@ -31,6 +31,7 @@ from policy_archive.web.svg import Bar, timeline_svg, year_chart_svg
 from webarchive.wayback import iso_date
 
 SERVE_DOMAINS_PER_PAGE = 200  # the corpus page lists domains in pages of this many
+SERVE_DIFF_CONTEXT = 2  # unchanged lines shown around a change; the rest folded
 _SPEC = re.compile(r"^v(\d{1,9})(?:\.\.v(\d{1,9}))?$")
 # Policy text is shown as markdown; raw HTML in it is shown as text, never run.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -83,6 +84,28 @@ def _marked(line: DiffLine, side: str) -> Markup:
         elif segment.op == "insert" and side in ("new", "both"):
             out.append(f"<ins>{escape(segment.text)}</ins>")
     return Markup("".join(out))
+
+
+def _folded(lines: list[DiffLine], context: int | None) -> list[DiffLine | int]:
+    """The diff's lines with each stretch of unchanged lines further than `context` from a
+    change replaced by its length (None: every line)."""
+    if context is None:
+        return list(lines)
+    near = {
+        i + d
+        for i, line in enumerate(lines)
+        if line.op != "equal"
+        for d in range(-context, context + 1)
+    }
+    items: list[DiffLine | int] = []
+    for i, line in enumerate(lines):
+        if i in near:
+            items.append(line)
+        elif items and isinstance(items[-1], int):
+            items[-1] += 1
+        else:
+            items.append(1)
+    return items
 
 
 def _permalink(domain: str, kind: str, lang: str, spec: str) -> str:
@@ -269,12 +292,15 @@ def create_app(reader: CorpusReader) -> Flask:
             )
         old, new = track[numbers[0]], track[numbers[1]]
         view = "inline" if request.args.get("view") == "inline" else "side"
+        whole = request.args.get("context") == "all"
         lines = diff_lines(old.text, new.text)
         return render_template(
             "diff.html",
             old=old,
             new=new,
-            lines=lines,
+            items=_folded(lines, None if whole else SERVE_DIFF_CONTEXT),
+            whole=whole,
+            context=SERVE_DIFF_CONTEXT,
             view=view,
             changed=sum(1 for line in lines if line.op != "equal"),
             **common,

@@ -9,7 +9,7 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
-from corpus.timeline import CAPTURE_SOURCES, YearFigure, lanes
+from corpus.timeline import CAPTURE_SOURCES, YearFigure, lanes, year_series
 from webarchive.wayback import iso_date
 
 _WIDTH = 960
@@ -122,8 +122,9 @@ def year_chart_svg(figures: Sequence[YearFigure], field: str, label: str, line: 
     year has no data; the axis shows whole numbers only."""
     if not figures:
         return Markup("")
-    values = {f.year: float(getattr(f, field)) for f in figures}
-    years = list(range(figures[0].year, figures[-1].year + 1))
+    series = year_series(figures)
+    values = {year: float(getattr(f, field)) for year, f in series if f is not None}
+    years = [year for year, _ in series]
     top = max(values.values()) or 1.0
     step = _nice_step(top)
     ceiling = step * -(-top // step)

@@ -48,7 +48,11 @@ def data(tmp_path: Path) -> Path:
     add(store, "sameday.com", "20200505010000", "D1", ("en", EN_1))
     add(store, "sameday.com", "20200505020000", "D2", ("en", EN_2))
     add(store, "sameday.com", "20200505030000", "D3", ("en", EN_3))
-    for domain in ("shuangyu.cn", "sameday.com"):
+    # A long text changed in its last paragraph only.
+    body = "\n\n".join(f"Paragraph {n} stays as it was." for n in range(12))
+    add(store, "long.org", "20190101000000", "G1", ("en", f"{body}\n\nWe keep logs for a week."))
+    add(store, "long.org", "20200101000000", "G2", ("en", f"{body}\n\nWe keep logs for a year."))
+    for domain in ("shuangyu.cn", "sameday.com", "long.org"):
         store.refresh_versions(domain, "privacy")
     store.close()
     return root
@@ -73,9 +77,9 @@ def test_corpus_page_lists_domains_languages_and_figures(
     client: tuple[FlaskClient, CorpusReader],
 ) -> None:
     html = page(client[0], "/")
-    assert re.findall(r'data-domain="([^"]+)"', html) == ["sameday.com", "shuangyu.cn"]
-    assert '<span id="domain-count">2</span>' in html
-    assert html.count('class="lang">zh<') == 1 and html.count('class="lang">en<') == 2
+    assert re.findall(r'data-domain="([^"]+)"', html) == ["long.org", "sameday.com", "shuangyu.cn"]
+    assert '<span id="domain-count">3</span>' in html
+    assert html.count('class="lang">zh<') == 1 and html.count('class="lang">en<') == 3
     assert html.count('<svg class="chart"') == 2  # policies per year, median length per year
 
 
@@ -198,3 +202,12 @@ def test_a_write_to_the_index_shows_on_the_next_request(
     writer.close()
     assert 'data-domain="late.org"' in page(app, "/")
     assert "/late.org/privacy/en/v1" in page(app, "/search?q=late+arrival")
+
+
+def test_a_diff_folds_what_did_not_change(client: tuple[FlaskClient, CorpusReader]) -> None:
+    html = page(client[0], "/long.org/privacy/en/v1..v2")
+    assert "⋯ 10 unchanged lines" in html  # paragraphs 0-9; 10 and 11 are context
+    assert "Paragraph 3 stays" not in html and "Paragraph 10 stays" in html
+    assert "We keep logs for a <del>week.</del>" in html and "<ins>year.</ins>" in html
+    whole = page(client[0], "/long.org/privacy/en/v1..v2?context=all")
+    assert "unchanged line" not in whole and "Paragraph 3 stays" in whole
