@@ -73,16 +73,20 @@ def _line_tag(prefix: str) -> str:
     return "p"
 
 
+_SHOWN = {("delete", "old"), ("delete", "both"), ("insert", "new"), ("insert", "both")}
+
+
 def _marked(line: DiffLine, side: str) -> Markup:
     """One side of a diff line ("old", "new", or "both" for inline) with <del>/<ins>."""
     out: list[str] = []
     for segment in line.segments:
         if segment.op == "equal":
             out.append(str(escape(segment.text)))
-        elif segment.op == "delete" and side in ("old", "both"):
-            out.append(f"<del>{escape(segment.text)}</del>")
-        elif segment.op == "insert" and side in ("new", "both"):
-            out.append(f"<ins>{escape(segment.text)}</ins>")
+        elif (segment.op, side) in _SHOWN:
+            # The space after the last word stays outside the mark.
+            body = segment.text.rstrip()
+            tag = "del" if segment.op == "delete" else "ins"
+            out.append(f"<{tag}>{escape(body)}</{tag}>{escape(segment.text[len(body) :])}")
     return Markup("".join(out))
 
 

@@ -89,6 +89,15 @@ def test_serve_refuses_a_folder_without_a_corpus(tmp_path: Path) -> None:
     assert list((tmp_path / "empty").iterdir()) == []
 
 
+def test_serve_refuses_a_damaged_index(tmp_path: Path) -> None:
+    out = tmp_path / "data"
+    out.mkdir()
+    (out / "index.sqlite").write_bytes(b"not an index at all" * 100)
+    result = run_cli("serve", "--out", str(out))
+    assert result.code == 2 and result.stderr.count("\n") == 1
+    assert "is damaged" in result.stderr and f"policy-archive rebuild --out {out}" in result.stderr
+
+
 def test_serve_says_when_the_port_is_taken(tmp_path: Path, archive_server: LocalArchive) -> None:
     out = tmp_path / "data"
     crawl(out, archive_server, "plainsite.net")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -211,3 +212,30 @@ def test_a_diff_folds_what_did_not_change(client: tuple[FlaskClient, CorpusReade
     assert "We keep logs for a <del>week.</del>" in html and "<ins>year.</ins>" in html
     whole = page(client[0], "/long.org/privacy/en/v1..v2?context=all")
     assert "unchanged line" not in whole and "Paragraph 3 stays" in whole
+
+
+def test_an_index_swapped_in_by_a_rebuild_is_read_on_the_next_request(
+    tmp_path: Path, data: Path, client: tuple[FlaskClient, CorpusReader]
+) -> None:
+    app, _ = client
+    assert 'data-domain="sameday.com"' in page(app, "/")
+    other = Store.open(tmp_path / "other")
+    add(other, "rebuilt.net", "20220101000000", "R1", ("en", "# Privacy\n\nRebuilt from raw."))
+    other.refresh_versions("rebuilt.net", "privacy")
+    other.close()
+    # What rebuild's swap does to the index: a rename over it (a new file, a new inode).
+    os.replace(tmp_path / "other" / "index.sqlite", data / "index.sqlite")
+    html = page(app, "/")
+    assert re.findall(r'data-domain="([^"]+)"', html) == ["rebuilt.net"]
+    assert "/rebuilt.net/privacy/en/v1" in page(app, "/search?q=rebuilt+from")
+    assert "Rebuilt from raw" not in page(app, "/search?q=stays+as+it+was")
+
+
+def test_an_index_missing_for_a_moment_is_a_clear_page(
+    data: Path, client: tuple[FlaskClient, CorpusReader]
+) -> None:
+    app, _ = client
+    (data / "index.sqlite").rename(data / "elsewhere.sqlite")
+    assert "holds no corpus" in page(app, "/", 503)
+    (data / "elsewhere.sqlite").rename(data / "index.sqlite")
+    assert 'data-domain="sameday.com"' in page(app, "/")
