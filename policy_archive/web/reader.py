@@ -64,8 +64,9 @@ class CorpusReader:
         self.store = self._open()
         self._signature = _signature(self.index)
         self._data_version: int | None = None
-        self._figures: list[YearFigure] = []
-        self._tracks: list[TrackSummary] = []
+        self._figures: list[YearFigure] | None = None
+        self._tracks: list[TrackSummary] | None = None
+        self._searchable: bool | None = None  # the search index holds the current texts
         # The search index lives in a temporary folder, never in the data directory.
         self._search_dir = Path(tempfile.mkdtemp(prefix="policy-archive-serve-"))
         self._search = sqlite3.connect(self._search_dir / "search.sqlite")
@@ -98,15 +99,9 @@ class CorpusReader:
         if version == self._data_version:
             return
         self._data_version = version
-        self._tracks = [
-            TrackSummary(*row)
-            for row in self.store.db.execute(
-                "SELECT domain, kind, lang, COUNT(*), MIN(first_ts), MAX(last_ts) FROM versions "
-                "GROUP BY domain, kind, lang ORDER BY domain, kind, lang"
-            )
-        ]
-        self._figures = year_figures(self.store.versions())
-        self._index_texts()
+        # What is derived from the whole corpus is redone when a page needs it, not on
+        # every commit of a crawl: a domain's page reads only that domain's rows.
+        self._tracks = self._figures = self._searchable = None
 
     def _index_texts(self) -> None:
         wanted = {
@@ -124,10 +119,20 @@ class CorpusReader:
 
     @property
     def tracks(self) -> list[TrackSummary]:
+        if self._tracks is None:
+            self._tracks = [
+                TrackSummary(*row)
+                for row in self.store.db.execute(
+                    "SELECT domain, kind, lang, COUNT(*), MIN(first_ts), MAX(last_ts) "
+                    "FROM versions GROUP BY domain, kind, lang ORDER BY domain, kind, lang"
+                )
+            ]
         return self._tracks
 
     @property
     def figures(self) -> list[YearFigure]:
+        if self._figures is None:
+            self._figures = year_figures(self.store.versions())
         return self._figures
 
     def domain_rows(self, domain: str) -> list[ExportRow]:
@@ -138,6 +143,9 @@ class CorpusReader:
         phrase = " ".join(query.split())
         if len(phrase) < SERVE_SEARCH_MIN_CHARS:
             return []
+        if not self._searchable:
+            self._index_texts()
+            self._searchable = True
         # One quoted FTS5 string: the words as a phrase, never as query syntax.
         quoted = '"' + phrase.replace('"', '""') + '"'
         matches = self._search.execute(

@@ -53,7 +53,12 @@ def data(tmp_path: Path) -> Path:
     body = "\n\n".join(f"Paragraph {n} stays as it was." for n in range(12))
     add(store, "long.org", "20190101000000", "G1", ("en", f"{body}\n\nWe keep logs for a week."))
     add(store, "long.org", "20200101000000", "G2", ("en", f"{body}\n\nWe keep logs for a year."))
-    for domain in ("shuangyu.cn", "sameday.com", "long.org"):
+    # A text that keeps coming back: reverts, and the track flagged as flapping.
+    for n, (ts, text) in enumerate(
+        zip(("2010", "2011", "2012", "2013"), (EN_1, EN_2) * 2, strict=True)
+    ):
+        add(store, "flip.com", f"{ts}0101000000", f"F{n}", ("en", text))
+    for domain in ("shuangyu.cn", "sameday.com", "long.org", "flip.com"):
         store.refresh_versions(domain, "privacy")
     store.close()
     return root
@@ -78,9 +83,10 @@ def test_corpus_page_lists_domains_languages_and_figures(
     client: tuple[FlaskClient, CorpusReader],
 ) -> None:
     html = page(client[0], "/")
-    assert re.findall(r'data-domain="([^"]+)"', html) == ["long.org", "sameday.com", "shuangyu.cn"]
-    assert '<span id="domain-count">3</span>' in html
-    assert html.count('class="lang">zh<') == 1 and html.count('class="lang">en<') == 3
+    domains = ["flip.com", "long.org", "sameday.com", "shuangyu.cn"]
+    assert re.findall(r'data-domain="([^"]+)"', html) == domains
+    assert '<span id="domain-count">4</span>' in html
+    assert html.count('class="lang">zh<') == 1 and html.count('class="lang">en<') == 4
     assert html.count('<svg class="chart"') == 2  # policies per year, median length per year
 
 
@@ -174,6 +180,8 @@ def test_search_finds_domains_and_phrases_in_any_script(
     html = page(client[0], "/search?q=ask+for+a+COPY")
     hits = re.findall(r'href="(/[^"]+/v\d)"', html)
     assert sorted(hits) == [
+        "/flip.com/privacy/en/v2",
+        "/flip.com/privacy/en/v4",
         "/sameday.com/privacy/en/v2",
         "/sameday.com/privacy/en/v3",
         "/shuangyu.cn/privacy/en/v2",
@@ -239,3 +247,17 @@ def test_an_index_missing_for_a_moment_is_a_clear_page(
     assert "holds no corpus" in page(app, "/", 503)
     (data / "elsewhere.sqlite").rename(data / "index.sqlite")
     assert 'data-domain="sameday.com"' in page(app, "/")
+
+
+def test_reverts_and_flapping_are_flagged(client: tuple[FlaskClient, CorpusReader]) -> None:
+    html = page(client[0], "/flip.com/")
+    assert re.findall(r'<a class="(version[^"]*)"', html) == [
+        "version flapping",
+        "version flapping",
+        "version revert flapping",
+        "version revert flapping",
+    ]
+    assert "revert of v1</span>" in html and "revert of v2</span>" in html
+    assert html.count('class="flag flapping"') == 4
+    version = page(client[0], "/flip.com/privacy/en/v3")
+    assert 'brings back the text of <a href="/flip.com/privacy/en/v1">v1</a>' in version
