@@ -285,14 +285,17 @@ def create_app(reader: CorpusReader) -> Flask:
         )
         common = dict(domain=domain, kind=kind, lang=lang, track=track, langs=langs)
         if len(numbers) == 1:
-            row = track[numbers[0]]
-            other = (
-                numbers[0] - 1
-                if numbers[0] - 1 in track
-                else next((n for n in sorted(track) if n != numbers[0]), numbers[0])
+            number = numbers[0]
+            row = track[number]
+            # The compare form offers this version against the one before (the first
+            # against the one after): the change a reader most likely wants.
+            pair = (
+                (number - 1, number)
+                if number - 1 in track
+                else (number, min(number + 1, max(track)))
             )
             return render_template(
-                "version.html", row=row, provenance=_provenance(row), other=other, **common
+                "version.html", row=row, provenance=_provenance(row), pair=pair, **common
             )
         old, new = track[numbers[0]], track[numbers[1]]
         view = "inline" if request.args.get("view") == "inline" else "side"

@@ -261,3 +261,13 @@ def test_reverts_and_flapping_are_flagged(client: tuple[FlaskClient, CorpusReade
     assert html.count('class="flag flapping"') == 4
     version = page(client[0], "/flip.com/privacy/en/v3")
     assert 'brings back the text of <a href="/flip.com/privacy/en/v1">v1</a>' in version
+
+
+def test_the_compare_form_offers_the_change_next_to_the_version(
+    client: tuple[FlaskClient, CorpusReader],
+) -> None:
+    def chosen(html: str) -> list[str]:
+        return re.findall(r'<option value="(\d)" selected>', html)
+
+    assert chosen(page(client[0], "/sameday.com/privacy/en/v1")) == ["1", "2"]
+    assert chosen(page(client[0], "/sameday.com/privacy/en/v3")) == ["2", "3"]
