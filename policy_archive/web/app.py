@@ -332,13 +332,18 @@ def serve(root: Path, host: str, port: int, ready: Callable[[str], None]) -> Non
         server = make_server(host, port, create_app(reader), threaded=False, fd=listener.fileno())
         listener.close()  # werkzeug serves a duplicate of it
         with _stopped_by_sigterm():
-            ready(f"http://{host}:{server.socket.getsockname()[1]}/")
+            ready(base_url(host, server.socket.getsockname()[1]))
             try:
                 server.serve_forever()
             finally:
                 server.server_close()
     finally:
         reader.close()
+
+
+def base_url(host: str, port: int) -> str:
+    """The address to open in a browser (an IPv6 address goes in brackets)."""
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
 def _listen(host: str, port: int) -> socket.socket:

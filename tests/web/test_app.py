@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from corpus.models import Document, Processed
 from corpus.store import Store
-from policy_archive.web.app import create_app
+from policy_archive.web.app import base_url, create_app
 from policy_archive.web.reader import CorpusReader
 from tests.corpus.builders import policy_capture
 
@@ -271,3 +271,8 @@ def test_the_compare_form_offers_the_change_next_to_the_version(
 
     assert chosen(page(client[0], "/sameday.com/privacy/en/v1")) == ["1", "2"]
     assert chosen(page(client[0], "/sameday.com/privacy/en/v3")) == ["2", "3"]
+
+
+def test_the_printed_address_opens_in_a_browser() -> None:
+    assert base_url("127.0.0.1", 8000) == "http://127.0.0.1:8000/"
+    assert base_url("::1", 8080) == "http://[::1]:8080/"
