@@ -30,7 +30,7 @@ from base64 import b32encode
 from datetime import date, timedelta
 from pathlib import Path
 
-from corpus.models import ROLE_POLICY, RawCapture
+from corpus.models import ROLE_POLICY, SOURCE_SAME_BYTES, RawCapture
 from corpus.rawstore import RawWriter
 
 _SENTENCES = (
@@ -122,7 +122,11 @@ def generate(root: Path, domains: int, per_domain: int, seed: int = 5) -> int:
                 "digest": digest,
             }
             if digest in first_digest:
-                writer.write(RawCapture(**fields, refers_to=first_digest[digest]))
+                # the same bytes as a capture written before: recorded, not fetched again
+                twin = RawCapture(
+                    **fields, refers_to=first_digest[digest], source=SOURCE_SAME_BYTES
+                )
+                writer.write(twin)
             else:
                 first_digest[digest] = (url, timestamp)
                 headers = (("Content-Type", "text/html; charset=utf-8"),)

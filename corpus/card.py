@@ -11,9 +11,16 @@ _FIELDS = (
     ("version", "1, 2, ... along the (domain, kind, lang) timeline"),
     ("first_seen", "date of the first capture showing this text"),
     ("last_seen", "date of the last capture showing this text"),
-    ("snapshots", "how many captures showed it"),
+    ("snapshots", "how many captures showed it (read or not)"),
+    ("snapshots_fetched", "how many of them were fetched and read"),
+    (
+        "first_seen_basis",
+        "how the first capture's text is known: `fetched`, `same_bytes` (the archive lists "
+        "a fetched capture's digest) or `inferred` (between two fetched captures showing it)",
+    ),
+    ("last_seen_basis", "the same for the last capture"),
     ("url", "the policy's original URL"),
-    ("archive_url", "the `id_` replay URL of the first capture"),
+    ("archive_url", "the `id_` replay URL of the capture the version cites (the first read)"),
     ("sha256", "sha256 of `text` (UTF-8)"),
     ("path", "the version's markdown file, relative to the data directory"),
     ("text", "the policy as markdown, without the provenance line"),

@@ -69,6 +69,7 @@ def parquet_schema() -> Any:
     types = {
         "version": pa.int32(),
         "snapshots": pa.int32(),
+        "snapshots_fetched": pa.int32(),
         "similarity": pa.float64(),
         "words_added": pa.int32(),
         "words_removed": pa.int32(),

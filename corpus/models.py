@@ -7,14 +7,24 @@ from dataclasses import dataclass
 
 ROLE_POLICY = "policy"
 ROLE_DISCOVERY = "discovery"
+# How a capture's text is known (README: "What a capture rests on").
+SOURCE_FETCHED = "fetched"  # its own bytes, as the archive sent them
+SOURCE_SAME_BYTES = "same_bytes"  # not fetched: the archive lists a fetched capture's digest
+SOURCE_INFERRED = "inferred"  # not fetched: `changes`, between two fetched equal texts
+SOURCE_UNKNOWN = "unknown"  # recorded by a version that did not say (before schema 3)
+# How firmly a capture's text is known: a record of a capture is only ever replaced by
+# a firmer one (a later run reads a capture an earlier one inferred).
+SOURCE_RANK = {SOURCE_UNKNOWN: 0, SOURCE_INFERRED: 1, SOURCE_SAME_BYTES: 2, SOURCE_FETCHED: 3}
 
 
 @dataclass(frozen=True, slots=True)
 class RawCapture:
-    """One capture as fetched from the archive, or a pointer to an identical earlier one.
+    """One capture as fetched from the archive, or one recorded without a fetch whose
+    text is a fetched capture's (`source` says by which rule).
 
-    `digest` is the archive's payload digest (CDX `digest`): captures that share it share
-    their bytes, so only one of them is fetched and the others refer to it.
+    `digest` is the payload digest whose bytes give the capture's text (CDX `digest`):
+    captures that share it share their bytes, so only one of them is fetched. A capture
+    not fetched keeps its own CDX digest in `cdx_digest` (`own_digest`).
     """
 
     domain: str
@@ -37,12 +47,31 @@ class RawCapture:
     def is_revisit(self) -> bool:
         return self.body is None
 
+    @property
+    def fetched(self) -> bool:
+        return self.source == SOURCE_FETCHED
+
+    @property
+    def own_digest(self) -> str:
+        """The digest the archive lists for this very capture."""
+        return self.cdx_digest or self.digest
+
     def header(self, name: str) -> str | None:
         lower = name.lower()
         for key, value in self.headers:
             if key.lower() == lower:
                 return value
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Unfetched:
+    """How a stored capture that was not fetched is known, and the fetched capture it rests
+    on (None: not recorded)."""
+
+    source: str  # same_bytes, inferred, unknown
+    source_url: str | None = None
+    source_ts: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +107,7 @@ class TrackCapture:
     archive_url: str
     text_sha: str
     key: str
+    source: str = SOURCE_FETCHED  # how its text is known (SOURCE_*)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +129,14 @@ class Version:
     words_removed: int = 0
     revert_of: int | None = None  # an earlier version whose text this one brings back
     flapping: bool = False  # the track keeps switching between texts it showed before
+    # Captures the version's counts and dates rest on: how many were fetched (read) out of
+    # `snapshots`, and how its first and last captures are known (SOURCE_*).
+    snapshots_fetched: int = 0
+    first_source: str = SOURCE_FETCHED
+    last_source: str = SOURCE_FETCHED
+    # The capture the provenance line cites (the first one read, README: "What a capture
+    # rests on"); "": the first capture.
+    cited_ts: str = ""
 
 
 def text_sha256(text: str) -> str:

@@ -11,7 +11,8 @@ audited:
 - `not_found_page`: soft-404 and error pages served with status 200;
 - `login_wall`, `cookie_wall`, `javascript_required`: the policy is behind something;
 - `parked_domain`: parking and for-sale pages, and a registrar's or parking company's
-  own policy served on a parked domain (the classic trap: it *is* a privacy policy);
+  own policy served on a parked domain, or linked from it to the parking company's site
+  under an address naming parked pages (the classic trap: it *is* a privacy policy);
 - `coming_soon`: placeholders and pages under construction;
 - `link_only`: pages that only point to the policy ("has moved", "click here");
 - `homepage`: a site's front page; `not_<kind>_policy`: anything else that does not
@@ -22,21 +23,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from corpus.blocks import HEADING, Block
 from corpus.extraction import Extracted
 
-MIN_WORDS = 60  # shorter than any real policy (small sites have 80-word ones); the
-# concept test below, not length, is what keeps teasers out
+MIN_WORDS = 40  # shorter than any real policy (a hobby site's whole policy can be 56
+# words); the concept test below, not length, is what keeps teasers out
 MIN_CJK_CHARS = 120  # the same for scripts written without spaces
 WALL_MAX_WORDS = 400  # error, wall and placeholder pages are short; a policy quoting
 # "page not found" in passing is not
 LINK_ONLY_SHARE = 0.5  # more of the text is link anchors than prose
+LINK_ONLY_MAX_WORDS = 60  # a page that only points elsewhere says so in a sentence or
+# two; a longer one that reads as a policy (a summary offering "click here" for its
+# translation) is the policy
 MIN_CONCEPTS = 3  # distinct privacy-policy concepts a real privacy policy covers
 CHECK_SAMPLE_CHARS = 20_000  # a policy says what it is well before this; keeps long pages cheap
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_CJK = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # and Thai
 
 
 def _words(*alternatives: str) -> re.Pattern[str]:
@@ -169,6 +173,10 @@ KIND_TERMS: dict[str, re.Pattern[str]] = {
         r"osobní údaje|kişisel veri|gizlilik|персональн|конфиденциальн|隐私|隱私|个人信息",
         r"個人情報|プライバシー|개인정보|個人資料",
         r"गोपनीयता|प्राइवेसी|निजता|व्यक्तिगत जानकारी|الخصوصية|البيانات الشخصية",
+        r"حریم خصوصی|quyền riêng tư|bảo mật|privasi|osobních údajů|soukromí|osobných údajov",
+        r"конфіденційн|απορρήτου|απόρρητο|προσωπικά δεδομένα|פרטיות|integritet|personvern",
+        r"ความเป็นส่วนตัว|ข้อมูลส่วนบุคคล|confiden[tț]ialitate|date personale|adatvédel",
+        r"személyes adat|privatliv|personoplysninger|persondata|tietosuoja|поверителност",
     ),
     "terms": _words(
         r"terms (of (use|service)|and conditions)|conditions of use|user agreement",
@@ -186,34 +194,48 @@ _PRIVACY_CONCEPTS: tuple[re.Pattern[str], ...] = (
     _words(
         r"\bcollect|erheb|sammeln|recueill|collect[eé]|recopil|recog[ie]|raccogli|verzamel",
         r"coletamos|coleta|przetwarza|zbiera|собира|收集|蒐集|収集|取得|수집|एकत्र|इकट्ठा|نجمع",
+        r"toplar|toplam|جمع‌آوری|جمع آوری|thu thập|mengumpulkan|shromažď|збира|συλλέγ|אוספ",
+        r"samlar in|samler inn|เก็บรวบรวม|colect|gyűjt|indsaml|kerää",
     ),
     _words(
         r"\buse\b|\busing\b|verwend|nutzen|utilis|usamos|utiliz|trattamento|gebruik|utilizamos",
         r"wykorzyst|использ|使用|利用|이용|उपयोग|इस्तेमाल|نستخدم",
+        r"kullan|استفاده|sử dụng|menggunakan|používá|використ|χρησιμοποι|משתמש|använd",
+        r"folosi|használ|bruger|bruker|käytä|ใช้ข้อมูล",
     ),
     _words(
         r"third[- ]part|share|disclos|weitergabe|dritte|tiers|terceros|terzi|derden|terceiros",
         r"przekazyw|третьим|第三方|第三者|제3자|提供|साझा|مشاركة",
+        r"üçüncü|ثالث|bên thứ ba|pihak ketiga|třetím|третім|τρίτ|צד(דים)? שלישי|tredje ?part",
+        r"บุคคลที่สาม|terț|terti|harmadik|kolmans",
     ),
     _words(
         r"cookie|tracking|analytics|web beacon|pixel|कुकी|ملفات تعريف الارتباط",
+        r"çerez|کوکی|עוגיות|eväste|kakor|คุกกี้|süti|informasjonskapsl|бисквитк",
     ),
     _words(
         r"\bright(s)? to\b|your rights|access|rectif|delet|erase|ihre rechte|auskunft|löschung",
         r"vos droits|droit d'accès|derechos|acceso|diritti|rechten|direitos|prawo|prawa|прав|权利|權利",
         r"権利|開示|권리|열람|अधिकार|حقوق",
+        r"hakkı|hakkına|حق دسترسی|quyền truy cập|berhak|právo|δικαίωμα|זכות|rätt att",
+        r"สิทธิ|dreptul|joga van|ret til|oikeus|rett til",
     ),
     _words(
-        r"retain|retention|stor(e|age)|keep|speicher|aufbewahr|conserv|almacen|bewaren",
+        r"retain|retention|stor(e|age)|keep|\bkept\b|purg|speicher|aufbewahr|conserv|almacen|bewaren",
         r"armazen|przechowyw|хран|保存|保留|保管|보관|보유",
+        r"sakla|نگه می‌داریم|نگهداری|lưu trữ|menyimpan|uchováv|зберіга|διατηρ|שומרים",
+        r"sparar|lagrer|เก็บรักษา|păstr|őriz|opbevar|säilytä",
     ),
     _words(
         r"secur|protect|sicherheit|schutz|sécurité|seguridad|sicurezza|beveilig|segurança",
         r"bezpiecze|безопасн|安全|보호|안전|सुरक्षा|أمان|حماية",
+        r"koru|محافظت|bảo vệ|melindungi|chrání|захищ|προστατ|מגנים|הצפנה|skydda",
+        r"beskytte|ปกป้อง|protej|védj|suojaa",
     ),
     _words(
         r"contact|e-?mail|kontakt|nous contacter|contacto|contatt|contacteer|contato|связ",
         r"联系|聯絡|お問い合わせ|問合せ|문의|연락|संपर्क|اتصل",
+        r"e-posta|ایمیل|דוא|אימייל|e-post|อีเมล|sähköposti|електронн",
     ),
     _words(
         r"consent|einwillig|consentement|consentimiento|consenso|toestemming|consentimento",
@@ -228,6 +250,19 @@ _PRIVACY_CONCEPTS: tuple[re.Pattern[str], ...] = (
         r"dati personali|persoonsgegevens|dados pessoais|dane osobowe|danych osobowych",
         r"персональн|个人信息|個人資料|व्यक्तिगत जानकारी|البيانات الشخصية",
         r"個人情報|개인정보",
+        r"kişisel veri|اطلاعات شخصی|dữ liệu cá nhân|data pribadi|osobní údaj|προσωπικ",
+        r"מידע אישי|personuppgift|ข้อมูลส่วนบุคคล|date personale|személyes adat",
+        r"personoplysning|henkilötie|personopplysning",
+    ),
+    # what a server records on its own (addresses, logs, diagnostics), however small the site
+    _words(
+        r"\bip[- ]address|\blog ?files?\b|\blogging\b|server logs?|diagnostic|browser type",
+        r"IP-Adresse|adresse IP|dirección IP|indirizzo IP|IP-adres|endereço IP|adres IP|IP-адрес",
+    ),
+    # the choices a policy offers (opting out, switching a feature off, unsubscribing)
+    _words(
+        r"opt[- ]?(out|in)\b|unsubscrib|\bdisabled?\b|widerspruch|abmelden|désinscri|opposition",
+        r"darse de baja|oposición|opporsi|afmelden|cancelar (a )?inscrição|отписат",
     ),
     _words(
         r"changes? to th|update[ds]? (to )?this|änderung|modification|modificacion|modifica",
@@ -298,8 +333,11 @@ def select_kind_section(blocks: Sequence[Block], kind: str) -> list[Block]:
     return kept
 
 
-def check_policy(extracted: Extracted, kind: str, url: str | None = None) -> str | None:
-    """None when the text reads as a `kind` policy, else the reason it does not."""
+def check_policy(
+    extracted: Extracted, kind: str, url: str | None = None, domain: str | None = None
+) -> str | None:
+    """None when the text reads as a `kind` policy, else the reason it does not. `domain`
+    is the site crawled, when `url` may lie on another one (a group's shared policy)."""
     blocks = extracted.blocks
     text = extracted.text
     if not text.strip():
@@ -314,7 +352,7 @@ def check_policy(extracted: Extracted, kind: str, url: str | None = None) -> str
         return "archive_error"
     if short and _PARKED.search(text):
         return "parked_domain"
-    if _registrar_policy(extracted, text, url):
+    if _registrar_policy(extracted, text, url) or _parking_policy(url, domain):
         return "parked_domain"
     if short and _NOT_FOUND.search(head):
         return "not_found_page"
@@ -326,12 +364,14 @@ def check_policy(extracted: Extracted, kind: str, url: str | None = None) -> str
         return "javascript_required"
     if short and _COMING_SOON.search(head):
         return "coming_soon"
-    if short and (_LINK_ONLY.search(text) or extracted.link_share > LINK_ONLY_SHARE):
+    headings = " ".join([extracted.title, *(b.text for b in blocks if b.kind == HEADING)])
+    reads = _reads_as(kind, headings, text)
+    pointer = _LINK_ONLY.search(text) and (size <= LINK_ONLY_MAX_WORDS or not reads)
+    if short and (pointer or extracted.link_share > LINK_ONLY_SHARE):
         return "link_only"
     if words < MIN_WORDS and cjk < MIN_CJK_CHARS:
         return "too_short"
-    headings = " ".join([extracted.title, *(b.text for b in blocks if b.kind == HEADING)])
-    if not _reads_as(kind, headings, text):
+    if not reads:
         return "homepage" if _is_root(url) else f"not_{kind}_policy"
     return None
 
@@ -362,6 +402,23 @@ def _registrar_policy(extracted: Extracted, text: str, url: str | None) -> bool:
         return False
     # A small business may name its host in its policy; it still names itself.
     return name.replace("-", "") not in text.lower().replace("-", "").replace(" ", "")
+
+
+# A path or query naming parked pages (`privacy_parkedpage`, `/parking/privacy`): the policy
+# a registrar or parking service shows for domains it parks, not the parked site's own.
+_PARKING_ADDRESS = re.compile(r"(?<![a-z])park(ed|ing)", re.IGNORECASE)
+
+
+def _parking_policy(url: str | None, domain: str | None) -> bool:
+    """A policy on another site than the one crawled whose address says it is the policy
+    of parked domains: the site had none of its own then."""
+    if not url or not domain:
+        return False
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host == domain or host.endswith("." + domain):
+        return False  # a site's own pages about parking (a car park's policy) are its own
+    return bool(_PARKING_ADDRESS.search(unquote(f"{parts.path}?{parts.query}")))
 
 
 _SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or"}

@@ -48,7 +48,7 @@ def process_capture(capture: RawCapture) -> Processed:
             check_text_bytes(body)
             decoded = decode_html(body, content_type)
             extracted = extract_policy(decoded.text, capture.url, capture.kind)
-            return _judge_and_split(extracted, capture.kind, capture.url)
+            return _judge_and_split(extracted, capture.kind, capture.url, capture.domain)
     except PageRefused as refused:
         log.debug("refused %s: %s", capture.archive_url, refused)
         return Processed(drop_reason=refused.reason)
@@ -62,8 +62,8 @@ def process_capture(capture: RawCapture) -> Processed:
 # the same extracted content comes back payload after payload; everything from here on
 # is a pure function of it, and remembering the last answers repeats no work.
 @functools.lru_cache(maxsize=256)
-def _judge_and_split(extracted: Extracted, kind: str, url: str) -> Processed:
-    reason = check_policy(extracted, kind, url)
+def _judge_and_split(extracted: Extracted, kind: str, url: str, domain: str) -> Processed:
+    reason = check_policy(extracted, kind, url, domain)
     if reason:
         return Processed(drop_reason=reason)
     documents = split_documents(extracted)

@@ -1,13 +1,21 @@
-"""The raw store: append-only WARC files of every capture fetched, the input of rebuild."""
+"""The raw store: append-only WARC files of every capture fetched, the input of rebuild.
+
+Only what the archive really sent is a `response` record. A capture recorded without a
+fetch (its text taken from a fetched capture by a stated rule) is a `metadata` record
+about that capture, never a `revisit` (which would claim the archive sent those bytes
+again). Every file starts with a `warcinfo` record naming the software, the run's
+options, the archive and the operator's contact.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import mmap
 import os
 import secrets
 import zlib
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
@@ -20,7 +28,13 @@ from warcio.recordloader import ArcWarcRecordLoader
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from corpus.models import RawCapture
+from corpus.models import (
+    SOURCE_INFERRED,
+    SOURCE_RANK,
+    SOURCE_SAME_BYTES,
+    SOURCE_UNKNOWN,
+    RawCapture,
+)
 from corpus.render import safe_segment
 from webarchive.wayback import parse_timestamp
 
@@ -33,10 +47,20 @@ H_KIND = "Policy-Archive-Kind"
 H_ROLE = "Policy-Archive-Role"
 H_DIGEST = "Policy-Archive-Digest"  # the archive's CDX digest, which links revisits
 H_SOURCE = "WARC-Source-URI"  # the replay URL the bytes came from
-# On revisits: how the capture's text is known (same_bytes, inferred) and its own CDX
-# digest (H_DIGEST is then the digest of the fetched capture whose bytes it shares).
+# On a capture recorded without a fetch: how its text is known (same_bytes, inferred). The
+# raw stores of earlier versions wrote such captures as revisits, with their own CDX
+# digest in H_CDX_DIGEST (H_DIGEST then the fetched capture's); they are still read.
 H_KNOWN = "Policy-Archive-Known-As"
 H_CDX_DIGEST = "Policy-Archive-CDX-Digest"
+# The body of the metadata record of a capture not fetched: a JSON object.
+UNFETCHED_CONTENT_TYPE = "application/json"
+# The rule each kind of unfetched capture rests on, as its metadata record states it.
+UNFETCHED_RULES = {
+    SOURCE_SAME_BYTES: "the archive lists this capture with the payload digest of the "
+    "fetched capture it rests on: the same bytes, not fetched again",
+    SOURCE_INFERRED: "strategy changes: this capture lies between two fetched captures of "
+    "its URL that show the same text, so it is taken to show that text; not fetched",
+}
 # WARC-Date cannot hold the archive's odd timestamps (day 00, second 60): keep them verbatim.
 H_TIMESTAMP = "Policy-Archive-Timestamp"
 # Start a new file past this size: WARC tools and uploads handle ~1 GB files best (IA's own
@@ -56,15 +80,25 @@ class RawWriter:
     """
 
     def __init__(
-        self, root: Path, run_id: str, max_bytes: int = RAW_MAX_FILE_BYTES, durable: bool = True
+        self,
+        root: Path,
+        run_id: str,
+        max_bytes: int = RAW_MAX_FILE_BYTES,
+        durable: bool = True,
+        info: Mapping[str, str] | None = None,
     ) -> None:
         self.root = root / RAW_DIR
         self.run_id = run_id
         self.max_bytes = max_bytes
         self.durable = durable  # off only for generated stores (benchmarks), never for crawls
+        # what the warcinfo record opening each file says (warcinfo_fields)
+        self.info = dict(info) if info is not None else warcinfo_fields()
         self._files: dict[str, tuple[IO[bytes], WARCWriter]] = {}
 
     def write(self, capture: RawCapture) -> None:
+        if capture.body is None and capture.fetched:
+            # raw/ holds only what the archive sent: no bytes, no "fetched"
+            raise ValueError(f"{capture.archive_url}: a fetched capture without bytes")
         handle, writer = self._writer(capture.domain)
         self._write(writer, capture)
         handle.flush()
@@ -85,20 +119,7 @@ class RawWriter:
             "WARC-Date": _warc_date(capture.timestamp),
         }
         if capture.body is None:
-            refers_url, refers_ts = capture.refers_to or (capture.url, capture.timestamp)
-            record = writer.create_revisit_record(
-                capture.url,
-                digest="sha1:" + capture.digest,
-                refers_to_uri=refers_url,
-                refers_to_date=_warc_date(refers_ts),
-            )
-            record.rec_headers.replace_header("WARC-Date", extra.pop("WARC-Date"))
-            for name, value in extra.items():
-                record.rec_headers.add_header(name, value)
-            record.rec_headers.add_header(H_KNOWN, capture.source)
-            if capture.cdx_digest:
-                record.rec_headers.add_header(H_CDX_DIGEST, capture.cdx_digest)
-            writer.write_record(record)
+            writer.write_record(_unfetched_record(writer, capture))
             return
         http_headers = StatusAndHeaders(
             f"{capture.status} -", list(capture.headers), protocol="HTTP/1.1"
@@ -133,7 +154,9 @@ class RawWriter:
             while (path := folder / _file_name(self.run_id, sequence)).exists():
                 sequence += 1
             handle = open(path, "xb")  # noqa: SIM115  (kept open for the run)
-            self._files[domain] = (handle, WARCWriter(handle, gzip=True, warc_version="1.1"))
+            writer = WARCWriter(handle, gzip=True, warc_version="1.1")
+            writer.write_record(writer.create_warcinfo_record(path.name, self.info))
+            self._files[domain] = (handle, writer)
         return self._files[domain]
 
     def close_domain(self, domain: str) -> None:
@@ -150,6 +173,63 @@ class RawWriter:
             os.fsync(handle.fileno())
             handle.close()
         self._files.clear()
+
+
+def warcinfo_fields(
+    options: Mapping[str, object] | None = None, archive: str = "", contact: str = ""
+) -> dict[str, str]:
+    """What a raw file's warcinfo record says: the software, the run's options, the
+    archive the captures came from and whom to contact about the crawl."""
+    from policy_archive import PROJECT_URL, __version__
+
+    fields = {
+        "software": f"policy-archive/{__version__} (+{PROJECT_URL})",
+        "format": "WARC File Format 1.1",
+        "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        "description": "captures as the archive sent them (response records) and captures "
+        "recorded without a fetch, with the rule and the fetched capture they rest on "
+        "(metadata records)",
+        "isPartOf": "policy-archive raw store",
+        "archive": archive,
+        "operator": contact,
+    }
+    for name, value in sorted((options or {}).items()):
+        if value is not None and value != "":
+            fields[f"option-{name}"] = str(value)
+    return {name: value for name, value in fields.items() if value}
+
+
+def _unfetched_record(writer: WARCWriter, capture: RawCapture) -> object:
+    """A metadata record about a capture not fetched: its own CDX digest, how its text is
+    known, by which rule, and the fetched capture it rests on."""
+    rests_on: dict[str, str] = {"digest": capture.digest}
+    if capture.refers_to is not None:
+        rests_on.update(url=capture.refers_to[0], timestamp=capture.refers_to[1])
+    body = json.dumps(
+        {
+            "known_as": capture.source,
+            "rule": UNFETCHED_RULES.get(capture.source, ""),
+            "cdx_digest": capture.own_digest,
+            "archive_url": capture.archive_url,
+            "rests_on": rests_on,
+        },
+        sort_keys=True,
+    ).encode("utf-8")
+    return writer.create_warc_record(
+        capture.url,
+        "metadata",
+        payload=BytesIO(body),
+        length=len(body),
+        warc_content_type=UNFETCHED_CONTENT_TYPE,
+        warc_headers_dict={
+            H_DOMAIN: capture.domain,
+            H_KIND: capture.kind,
+            H_ROLE: capture.role,
+            H_TIMESTAMP: capture.timestamp,
+            H_KNOWN: capture.source,
+            "WARC-Date": _warc_date(capture.timestamp),
+        },
+    )
 
 
 def new_run_id(worker: str = "") -> str:
@@ -320,8 +400,14 @@ def _read_plain(
 
 
 def _capture(record: ArchiveIterator) -> RawCapture | None:
+    """The capture a record holds; None for the records that hold none (warcinfo,
+    requests, other tools' records)."""
     headers = record.rec_headers
-    if record.rec_type not in ("response", "revisit") or not headers.get_header(H_DOMAIN):
+    if not headers.get_header(H_DOMAIN):
+        return None
+    if record.rec_type == "metadata":
+        return _unfetched_capture(record)
+    if record.rec_type not in ("response", "revisit"):
         return None
     url = headers.get_header("WARC-Target-URI")
     ts = headers.get_header(H_TIMESTAMP) or _compact(headers.get_header("WARC-Date"))
@@ -352,6 +438,44 @@ def _capture(record: ArchiveIterator) -> RawCapture | None:
         headers=tuple(http.headers) if http else (),
         body=record.content_stream().read(),
     )
+
+
+def _unfetched_capture(record: ArchiveIterator) -> RawCapture | None:
+    headers = record.rec_headers
+    if not headers.get_header(H_KNOWN):
+        return None
+    try:
+        body = json.loads(record.content_stream().read())
+        rests_on = body["rests_on"]
+        refers = (rests_on["url"], rests_on["timestamp"]) if "url" in rests_on else None
+        url = headers.get_header("WARC-Target-URI")
+        own = str(body["cdx_digest"])
+        return RawCapture(
+            domain=headers.get_header(H_DOMAIN),
+            kind=headers.get_header(H_KIND),
+            role=headers.get_header(H_ROLE),
+            url=url,
+            timestamp=headers.get_header(H_TIMESTAMP),
+            archive_url=str(body["archive_url"]),
+            digest=str(rests_on["digest"]),
+            refers_to=refers,
+            source=str(body["known_as"]) or SOURCE_UNKNOWN,
+            cdx_digest=own,
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"a metadata record that cannot be read: {exc}") from exc
+
+
+def firmest(captures: Iterable[RawCapture]) -> list[RawCapture]:
+    """One record per capture, the firmest (SOURCE_RANK; the first read of equals): a
+    capture inferred by one run and fetched by a later one is the fetched capture."""
+    best: dict[tuple[str, str, str, str], RawCapture] = {}
+    for capture in captures:
+        key = (capture.domain, capture.kind, capture.url, capture.timestamp)
+        held = best.get(key)
+        if held is None or SOURCE_RANK.get(capture.source, 0) > SOURCE_RANK.get(held.source, 0):
+            best[key] = capture
+    return list(best.values())
 
 
 def _compact(warc_date: str) -> str:

@@ -9,6 +9,7 @@ end. The crawl and rebuild share `process_capture` and `Store`, so their corpora
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
 import multiprocessing
 import os
@@ -30,7 +31,7 @@ from corpus.lock import DataDirLock, LockedError
 from corpus.models import ROLE_POLICY, Processed, RawCapture, TrackCapture
 from corpus.normalise import comparison_key
 from corpus.process import process_capture
-from corpus.rawstore import RAW_DIR, RawDamage, domain_folders, read_raw
+from corpus.rawstore import RAW_DIR, RawDamage, domain_folders, firmest, read_raw
 from corpus.render import safe_segment
 from corpus.staging import (
     RebuildLock,
@@ -137,6 +138,7 @@ def process_domain(folder: Path) -> DomainWork:
                 if held is None or (capture.timestamp, capture.url) < (held.timestamp, held.url):
                     chosen[key] = capture
             captures.append(replace(capture, body=None, headers=()))
+    captures = firmest(captures)  # a capture inferred, then fetched by a later run
     results = {key: process_capture(capture) for key, capture in chosen.items()}
     firsts = {(c.url, c.timestamp) for c in chosen.values()}
     batch: list[tuple[RawCapture, Processed | None]] = []
@@ -330,6 +332,7 @@ def rebuild(
         try:
             _copy_runs(root / INDEX_NAME, store)
             _copy_outcomes(root / INDEX_NAME, store)
+            _copy_homepage_links(root / INDEX_NAME, store)
             report = _fill(store, folders, jobs, started, progress)
             store.record_run(
                 datetime.now(UTC).isoformat(timespec="seconds"),
@@ -403,6 +406,25 @@ def _copy_outcomes(old_index: Path, store: Store) -> None:
         log.warning("the old index's pending and dropped captures cannot be read (%s)", exc)
         return
     store.add_outcomes(rows)
+
+
+def _copy_homepage_links(old_index: Path, store: Store) -> None:
+    """Keep what discovery read on homepages (raw/ holds the pages, not the links found
+    on them): without it the next crawl would fetch every homepage again."""
+    if not old_index.exists():
+        return
+    try:
+        old = sqlite3.connect(f"file:{old_index}?mode=ro", uri=True)
+        try:
+            rows = old.execute(
+                "SELECT domain, kind, url, timestamp, links FROM homepage_links"
+            ).fetchall()
+        finally:
+            old.close()
+    except sqlite3.DatabaseError as exc:  # an index from before the cache: nothing to keep
+        log.info("no homepage links to keep from the old index (%s)", exc)
+        return
+    store.add_homepage_links((d, k, u, ts, json.loads(links)) for d, k, u, ts, links in rows)
 
 
 def _copy_runs(old_index: Path, store: Store) -> None:

@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import IO
 
 from corpus.diff import Change, measure_change
-from corpus.models import ROLE_POLICY, Processed, RawCapture, TrackCapture, Version
+from corpus.models import (
+    ROLE_POLICY,
+    SOURCE_FETCHED,
+    SOURCE_RANK,
+    Processed,
+    RawCapture,
+    TrackCapture,
+    Unfetched,
+    Version,
+)
 from corpus.normalise import comparison_key
 from corpus.producer import producer_info
 from corpus.render import render_version, version_path
@@ -29,18 +38,20 @@ log = logging.getLogger(__name__)
 
 INDEX_NAME = "index.sqlite"
 _IN_CHUNK = 500  # parameters per IN (...) query: well under SQLite's limit
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # The current schema; older indexes reach it through _MIGRATIONS.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (
     domain TEXT NOT NULL, kind TEXT NOT NULL, url TEXT NOT NULL, timestamp TEXT NOT NULL,
+    -- digest: the capture's own (the archive's CDX digest, or the SHA-1 of what it sent)
     archive_url TEXT NOT NULL, digest TEXT NOT NULL, role TEXT NOT NULL,
-    -- how its text is known: fetched (its own bytes), same_bytes (a fetched capture with
-    -- its CDX digest), inferred (between two fetched captures showing the same text,
-    -- `changes`); for the last two, the fetched capture it rests on and its own digest
-    -- (unknown: recorded before this was kept, until a rebuild reads raw/)
-    source TEXT NOT NULL DEFAULT 'unknown', source_url TEXT, source_ts TEXT, cdx_digest TEXT,
+    -- how its text is known: fetched (its own bytes), same_bytes (not fetched: a fetched
+    -- capture has its CDX digest), inferred (not fetched: between two fetched captures
+    -- showing the same text, `changes`), for the last two with the fetched capture it
+    -- rests on (unknown: recorded before this was kept, until a rebuild reads raw/).
+    -- text_digest: the payload its text comes from (its own digest when fetched)
+    source TEXT NOT NULL DEFAULT 'unknown', source_url TEXT, source_ts TEXT, text_digest TEXT,
     PRIMARY KEY (domain, kind, url, timestamp)
 );
 CREATE TABLE IF NOT EXISTS payloads (
@@ -59,6 +70,10 @@ CREATE TABLE IF NOT EXISTS versions (
     similarity REAL, words_added INTEGER NOT NULL DEFAULT 0,
     words_removed INTEGER NOT NULL DEFAULT 0, revert_of INTEGER,
     flapping INTEGER NOT NULL DEFAULT 0,
+    -- what the counts and dates rest on: captures read, how first and last are known, and
+    -- the capture the version file cites (a read one where the version has one)
+    snapshots_fetched INTEGER NOT NULL DEFAULT 0, first_source TEXT NOT NULL DEFAULT 'unknown',
+    last_source TEXT NOT NULL DEFAULT 'unknown', cited_ts TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (domain, kind, lang, version)
 );
 CREATE TABLE IF NOT EXISTS runs (
@@ -82,9 +97,15 @@ CREATE TABLE IF NOT EXISTS capture_outcomes (
     updated TEXT NOT NULL,
     PRIMARY KEY (domain, kind, url, timestamp)
 );
+-- Homepage captures discovery read, with the policy links found on them (a JSON list),
+-- so that a later run takes the links from here instead of fetching the page again.
+CREATE TABLE IF NOT EXISTS homepage_links (
+    domain TEXT NOT NULL, kind TEXT NOT NULL, url TEXT NOT NULL, timestamp TEXT NOT NULL,
+    links TEXT NOT NULL, PRIMARY KEY (domain, kind, url, timestamp)
+);
 CREATE VIEW IF NOT EXISTS drops AS
     SELECT c.domain, c.kind, c.url, c.timestamp, p.drop_reason AS reason
-    FROM captures c JOIN payloads p ON p.kind = c.kind AND p.digest = c.digest
+    FROM captures c JOIN payloads p ON p.kind = c.kind AND p.digest = c.text_digest
     WHERE p.drop_reason IS NOT NULL;
 """
 
@@ -121,10 +142,35 @@ def _migrate_2_to_3(db: sqlite3.Connection) -> None:
     _create_schema(db)
 
 
+def _migrate_3_to_4(db: sqlite3.Connection) -> None:
+    """A capture not fetched keeps its own CDX digest (`digest`), and the payload its text
+    comes from moves to `text_digest`; versions say what their counts and dates rest on,
+    so every track is re-versioned."""
+    db.execute("DROP VIEW IF EXISTS drops")
+    # Schema 3 held the source's digest in `digest` and the own one in `cdx_digest` (the
+    # right-hand sides of one UPDATE read the row as it was: a swap).
+    db.execute(
+        "UPDATE captures SET digest = cdx_digest, cdx_digest = digest "
+        "WHERE source != 'fetched' AND cdx_digest IS NOT NULL"
+    )
+    db.execute("UPDATE captures SET cdx_digest = digest WHERE cdx_digest IS NULL")
+    db.execute("ALTER TABLE captures RENAME COLUMN cdx_digest TO text_digest")
+    for column in (
+        "snapshots_fetched INTEGER NOT NULL DEFAULT 0",
+        "first_source TEXT NOT NULL DEFAULT 'unknown'",
+        "last_source TEXT NOT NULL DEFAULT 'unknown'",
+        "cited_ts TEXT NOT NULL DEFAULT ''",
+    ):
+        db.execute(f"ALTER TABLE versions ADD COLUMN {column}")
+    _create_schema(db)
+    db.execute("INSERT OR IGNORE INTO pending SELECT DISTINCT domain, kind FROM captures")
+
+
 # _MIGRATIONS[n] takes an index from schema n to n + 1, inside one transaction.
 _MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
+    3: _migrate_3_to_4,
 }
 
 
@@ -206,6 +252,9 @@ EXPORT_FIELDS = (
     "first_seen",
     "last_seen",
     "snapshots",
+    "snapshots_fetched",
+    "first_seen_basis",
+    "last_seen_basis",
     "url",
     "archive_url",
     "sha256",
@@ -236,6 +285,9 @@ class ExportRow:
             "first_seen": iso_date(v.first_ts),
             "last_seen": iso_date(v.last_ts),
             "snapshots": v.snapshots,
+            "snapshots_fetched": v.snapshots_fetched,
+            "first_seen_basis": v.first_source,
+            "last_seen_basis": v.last_source,
             "url": v.url,
             "archive_url": v.archive_url,
             "sha256": v.text_sha,
@@ -253,7 +305,7 @@ class ExportRow:
 _VERSION_COLUMNS = (
     "v.domain, v.kind, v.lang, v.version, v.first_ts, v.last_ts, v.snapshots, v.url, "
     "v.archive_url, v.text_sha, v.path, v.similarity, v.words_added, v.words_removed, "
-    "v.revert_of, v.flapping"
+    "v.revert_of, v.flapping, v.snapshots_fetched, v.first_source, v.last_source, v.cited_ts"
 )
 
 
@@ -262,8 +314,23 @@ def _now() -> str:
 
 
 def _version(row: tuple[object, ...]) -> Version:
-    # sqlite has no booleans: the last column comes back as 0 or 1.
-    return Version(*row[:-1], flapping=bool(row[-1]))  # type: ignore[arg-type, misc]
+    # sqlite has no booleans: `flapping` comes back as 0 or 1.
+    head, (flapping, fetched, first_source, last_source, cited_ts) = row[:15], row[15:]
+    # (the ignore: mypy cannot know the length of `head`, so it fears a keyword twice)
+    return Version(
+        *head,  # type: ignore[arg-type, misc]
+        flapping=bool(flapping),
+        snapshots_fetched=int(str(fetched)),
+        first_source=str(first_source),
+        last_source=str(last_source),
+        cited_ts=str(cited_ts),
+    )
+
+
+def _rank(column: str) -> str:
+    """SQL for SOURCE_RANK of `column`."""
+    cases = " ".join(f"WHEN '{source}' THEN {rank}" for source, rank in SOURCE_RANK.items())
+    return f"(CASE {column} {cases} ELSE 0 END)"
 
 
 class Store:
@@ -456,21 +523,25 @@ class Store:
         }
 
     def capture_digests(self, domain: str, kind: str) -> dict[tuple[str, str], str]:
-        """(url, timestamp) -> payload digest of the captures the corpus has."""
+        """(url, timestamp) -> digest of the payload whose text each capture the corpus
+        has shows (its own for a fetched capture)."""
         rows = self.db.execute(
-            "SELECT url, timestamp, digest FROM captures WHERE domain=? AND kind=?",
+            "SELECT url, timestamp, text_digest FROM captures WHERE domain=? AND kind=?",
             (domain, kind),
         )
         return {(url, ts): digest for url, ts, digest in rows}
 
-    def capture_sources(self, domain: str, kind: str) -> dict[tuple[str, str], str]:
-        """(url, timestamp) -> how the capture's text is known (fetched, same_bytes,
-        inferred, unknown)."""
+    def unfetched_captures(self, domain: str, kind: str) -> dict[tuple[str, str], Unfetched]:
+        """(url, timestamp) -> how each capture the corpus holds without a fetch is known."""
         rows = self.db.execute(
-            "SELECT url, timestamp, source FROM captures WHERE domain=? AND kind=? AND role=?",
-            (domain, kind, ROLE_POLICY),
+            "SELECT url, timestamp, source, source_url, source_ts FROM captures "
+            "WHERE domain=? AND kind=? AND source != ?",
+            (domain, kind, SOURCE_FETCHED),
         )
-        return {(url, ts): source for url, ts, source in rows}
+        return {
+            (url, ts): Unfetched(source, source_url, source_ts)
+            for url, ts, source, source_url, source_ts in rows
+        }
 
     def add_capture(self, capture: RawCapture, processed: Processed | None) -> None:
         """Record one capture and, for a fetched payload, what it yielded."""
@@ -492,20 +563,27 @@ class Store:
     def _insert_capture(
         self, capture: RawCapture, processed: Processed | None, keys: Mapping[str, str]
     ) -> None:
+        # A capture is recorded once, and replaced only by a firmer record of it (a later
+        # `--strategy all` run reads the captures `changes` inferred).
         self.db.execute(
-            "INSERT OR IGNORE INTO captures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO captures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (domain, kind, url, timestamp) DO UPDATE SET "
+            "archive_url=excluded.archive_url, digest=excluded.digest, "
+            "source=excluded.source, source_url=excluded.source_url, "
+            "source_ts=excluded.source_ts, text_digest=excluded.text_digest "
+            f"WHERE {_rank('excluded.source')} > {_rank('captures.source')}",
             (
                 capture.domain,
                 capture.kind,
                 capture.url,
                 capture.timestamp,
                 capture.archive_url,
-                capture.digest,
+                capture.own_digest,
                 capture.role,
                 capture.source,
-                capture.refers_to[0] if capture.refers_to else None,
-                capture.refers_to[1] if capture.refers_to else None,
-                capture.cdx_digest or None,
+                capture.refers_to[0] if capture.refers_to and not capture.fetched else None,
+                capture.refers_to[1] if capture.refers_to and not capture.fetched else None,
+                capture.digest,
             ),
         )
         self.db.execute(
@@ -629,16 +707,16 @@ class Store:
             # CROSS JOIN fixes the loop order (SQLite's rule): from the domain's captures
             # outwards. Left to itself the planner scans every document of the kind, which
             # makes each refresh slower as the corpus grows.
-            """SELECT c.timestamp, c.url, c.archive_url, d.lang, d.text_sha, t.key
+            """SELECT c.timestamp, c.url, c.archive_url, d.lang, d.text_sha, t.key, c.source
                FROM captures c
-               CROSS JOIN payloads p ON p.kind = c.kind AND p.digest = c.digest
-               CROSS JOIN payload_documents d ON d.kind = c.kind AND d.digest = c.digest
+               CROSS JOIN payloads p ON p.kind = c.kind AND p.digest = c.text_digest
+               CROSS JOIN payload_documents d ON d.kind = c.kind AND d.digest = c.text_digest
                CROSS JOIN texts t ON t.sha256 = d.text_sha
                WHERE c.domain=? AND c.kind=? AND c.role=? AND p.drop_reason IS NULL""",
             (domain, kind, ROLE_POLICY),
         )
-        for timestamp, url, archive_url, lang, text_sha, key in rows:
-            tracks[lang].add(TrackCapture(timestamp, url, archive_url, text_sha, key))
+        for timestamp, url, archive_url, lang, text_sha, key, source in rows:
+            tracks[lang].add(TrackCapture(timestamp, url, archive_url, text_sha, key, source))
         return tracks
 
     def refresh_versions(self, domain: str, kind: str) -> list[Version]:
@@ -650,7 +728,7 @@ class Store:
             self._write_files(domain, kind, versions)
             self.db.execute("DELETE FROM versions WHERE domain=? AND kind=?", (domain, kind))
             self.db.executemany(
-                f"INSERT INTO versions VALUES ({', '.join('?' * 16)})",
+                f"INSERT INTO versions VALUES ({', '.join('?' * 20)})",
                 [
                     (
                         v.domain,
@@ -669,6 +747,10 @@ class Store:
                         v.words_removed,
                         v.revert_of,
                         int(v.flapping),
+                        v.snapshots_fetched,
+                        v.first_source,
+                        v.last_source,
+                        v.cited_ts,
                     )
                     for v in versions
                 ],
@@ -696,8 +778,10 @@ class Store:
         wanted: dict[Path, str] = {}
         for v in versions:
             text = self.text(v.text_sha)
+            # the date of the capture it cites: the first one, unless that one was not
+            # read (README: "What a capture rests on")
             wanted[self.root / v.path] = render_version(
-                v.domain, v.kind, iso_date(v.first_ts), v.archive_url, text
+                v.domain, v.kind, iso_date(v.cited_ts or v.first_ts), v.archive_url, text
             )
         for path, content in wanted.items():
             write_atomic(path, content, durable=self.durable)
@@ -735,7 +819,7 @@ class Store:
         rows = self.db.execute(
             f"""SELECT {_VERSION_COLUMNS}, t.text, (
                        SELECT MIN(d.title) FROM payload_documents d
-                       JOIN captures c ON c.kind = d.kind AND c.digest = d.digest
+                       JOIN captures c ON c.kind = d.kind AND c.text_digest = d.digest
                        WHERE c.domain = v.domain AND c.kind = v.kind AND d.lang = v.lang
                          AND d.text_sha = v.text_sha AND c.timestamp = v.first_ts
                          AND c.url = v.url)
@@ -750,7 +834,7 @@ class Store:
     def drop_counts(self) -> dict[str, int]:
         rows = self.db.execute(
             """SELECT p.drop_reason, COUNT(*) FROM captures c
-               JOIN payloads p ON p.kind = c.kind AND p.digest = c.digest
+               JOIN payloads p ON p.kind = c.kind AND p.digest = c.text_digest
                WHERE c.role=? AND p.drop_reason IS NOT NULL GROUP BY p.drop_reason""",
             (ROLE_POLICY,),
         )
@@ -780,6 +864,36 @@ class Store:
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return None if row is None else str(row[0])
+
+    # -- the homepage cache of discovery -------------------------------------------
+    # Not in any migration: an index made before it gets the table on its first write,
+    # and reads of an index without it find nothing cached.
+
+    def homepage_links(self, domain: str, kind: str) -> dict[tuple[str, str], tuple[str, ...]]:
+        """(url, timestamp) of the homepage captures read -> the policy links found."""
+        if not self.has_table("homepage_links"):
+            return {}
+        rows = self.db.execute(
+            "SELECT url, timestamp, links FROM homepage_links WHERE domain=? AND kind=?",
+            (domain, kind),
+        )
+        return {(url, ts): tuple(json.loads(links)) for url, ts, links in rows}
+
+    def add_homepage_links(self, rows: Iterable[tuple[str, str, str, str, Iterable[str]]]) -> None:
+        """Record (domain, kind, url, timestamp, links) of homepage captures read."""
+        with self._transaction():
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS homepage_links (domain TEXT NOT NULL, "
+                "kind TEXT NOT NULL, url TEXT NOT NULL, timestamp TEXT NOT NULL, "
+                "links TEXT NOT NULL, PRIMARY KEY (domain, kind, url, timestamp))"
+            )
+            self.db.executemany(
+                "INSERT OR REPLACE INTO homepage_links VALUES (?, ?, ?, ?, ?)",
+                (
+                    (domain, kind, url, ts, json.dumps(list(links), ensure_ascii=False))
+                    for domain, kind, url, ts, links in rows
+                ),
+            )
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db)

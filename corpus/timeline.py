@@ -66,11 +66,8 @@ def capture_marks(
     """(kind, lang) -> the (timestamp, source) of each capture showing that track's text."""
     marks: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for kind in sorted(set(kinds)):
-        sources = store.capture_sources(domain, kind)
         for lang, captures in store.tracks(domain, kind).items():
-            marks[(kind, lang)] = sorted(
-                (c.timestamp, sources.get((c.url, c.timestamp), "unknown")) for c in captures
-            )
+            marks[(kind, lang)] = sorted((c.timestamp, c.source) for c in captures)
     return marks
 
 

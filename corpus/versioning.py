@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from corpus.diff import Change
-from corpus.models import TrackCapture, Version
+from corpus.models import SOURCE_FETCHED, SOURCE_SAME_BYTES, TrackCapture, Version
 from corpus.render import version_path
 from webarchive.wayback import citation_url, iso_date
 
@@ -17,11 +17,18 @@ from webarchive.wayback import citation_url, iso_date
 VERSIONS_FLAP_REVERTS = 2
 
 
+# The capture a version cites (its provenance line and `archive_url`): the first one read,
+# else the first the archive lists with a read capture's digest, else the first.
+_CITE_ORDER = {SOURCE_FETCHED: 0, SOURCE_SAME_BYTES: 1}
+
+
 @dataclass(frozen=True, slots=True)
 class Run:
     first: TrackCapture
     last: TrackCapture
     snapshots: int
+    fetched: int = 0  # of `snapshots`, the captures whose own bytes were read
+    cited: TrackCapture | None = None  # None: `first`
 
     @property
     def text_sha(self) -> str:
@@ -51,7 +58,20 @@ def group_runs(captures: Iterable[TrackCapture]) -> list[list[TrackCapture]]:
 
 def build_runs(captures: Iterable[TrackCapture]) -> list[Run]:
     """Versions of one track; depends only on the set of captures, not their order."""
-    return [Run(group[0], group[-1], len(group)) for group in group_runs(captures)]
+    return [
+        Run(
+            group[0],
+            group[-1],
+            len(group),
+            sum(1 for capture in group if capture.source == SOURCE_FETCHED),
+            min(group, key=_cite_rank),  # the first of the best rank
+        )
+        for group in group_runs(captures)
+    ]
+
+
+def _cite_rank(capture: TrackCapture) -> int:
+    return _CITE_ORDER.get(capture.source, len(_CITE_ORDER))
 
 
 def build_versions(
@@ -72,6 +92,7 @@ def build_versions(
         track: list[Version] = []
         for number, run in enumerate(runs, start=1):
             date = iso_date(run.first.timestamp)
+            cited = run.cited or run.first
             used[date] += 1
             measured = change(runs[number - 2].text_sha, run.text_sha) if number > 1 else None
             track.append(
@@ -84,13 +105,17 @@ def build_versions(
                     last_ts=run.last.timestamp,
                     snapshots=run.snapshots,
                     url=run.first.url,
-                    archive_url=citation_url(run.first.archive_url, run.first.url),
+                    archive_url=citation_url(cited.archive_url, cited.url),
                     text_sha=run.text_sha,
                     path=version_path(domain, kind, lang, date, used[date]),
                     similarity=measured.similarity if measured else None,
                     words_added=measured.words_added if measured else 0,
                     words_removed=measured.words_removed if measured else 0,
                     revert_of=seen.get(run.key),
+                    snapshots_fetched=run.fetched,
+                    first_source=run.first.source,
+                    last_source=run.last.source,
+                    cited_ts=cited.timestamp,
                 )
             )
             seen.setdefault(run.key, number)

@@ -1,9 +1,11 @@
-"""Finding a site's policy URLs: path keywords, homepage links, canonical URLs (no I/O)."""
+"""Finding a site's policy URLs: scored paths and anchors, homepage links, canonical URLs (no I/O).
+
+The names scored live in crawler.policy_terms, by kind, language and strength.
+"""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit
@@ -11,147 +13,9 @@ from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit
 import lxml.html
 from lxml.etree import ParserError
 
+from crawler.policy_terms import hint_patterns, score_words
+
 KINDS = ("privacy", "terms", "cookies")
-
-# Path segments (lower case, unquoted) that name a policy of each kind, by language.
-PATH_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "privacy": (
-        "privacy",  # en
-        "privacypolicy",
-        "privacy-policy",
-        "privacy_policy",
-        "privacy-statement",
-        "privacy-notice",
-        "datenschutz",  # de
-        "datenschutzerklaerung",
-        "datenschutzerklärung",
-        "confidentialite",  # fr
-        "confidentialité",
-        "vie-privee",
-        "donnees-personnelles",
-        "privacidad",  # es
-        "politica-de-privacidad",
-        "privacidade",  # pt
-        "politica-de-privacidade",
-        "privacybeleid",  # nl
-        "privacyverklaring",
-        "informativa-privacy",  # it
-        "riservatezza",
-        "integritetspolicy",  # sv
-        "personvern",  # no
-        "privatlivspolitik",  # da
-        "tietosuoja",  # fi
-        "polityka-prywatnosci",  # pl
-        "ochrana-osobnich-udaju",  # cs
-        "gizlilik",  # tr
-        "konfidentsialnost",  # ru (transliterated)
-        "конфиденциальность",  # ru
-        "隐私",  # zh
-        "隱私",
-        "yinsi",
-        "プライバシー",  # ja
-        "개인정보",  # ko
-        "data-protection",  # en (EU usage)
-        "dataprotection",
-        "protection-des-donnees",  # fr
-        "proteccion-de-datos",  # es
-        "protezione-dati",  # it
-        "gegevensbescherming",  # nl
-        "dataskydd",  # sv
-        "databeskyttelse",  # da, no
-        "privatliv",  # da
-        "privasi",  # id, ms
-        "kebijakan-privasi",
-        "quyen-rieng-tu",  # vi
-        "prosopika-dedomena",  # el (transliterated)
-        "απόρρητο",  # el
-        "الخصوصية",  # ar
-        "פרטיות",  # he
-        "गोपनीयता",  # hi
-        "ความเป็นส่วนตัว",  # th
-    ),
-    "terms": (
-        "terms",
-        "terms-of-service",
-        "terms-of-use",
-        "tos",
-        "agb",
-        "nutzungsbedingungen",
-        "conditions-generales",
-        "cgu",
-        "terminos",
-        "termos",
-        "voorwaarden",
-        "condizioni",
-        "利用規約",
-        "服务条款",
-        "이용약관",
-    ),
-    "cookies": (
-        "cookies",
-        "cookie-policy",
-        "cookie",
-        "politique-cookies",
-        "cookie-richtlinie",
-        "politica-de-cookies",
-    ),
-}
-
-# Anchor texts that link to a policy of each kind, by language (compared lower case).
-ANCHOR_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "privacy": (
-        "privacy",
-        "datenschutz",
-        "confidentialité",
-        "vie privée",
-        "données personnelles",
-        "privacidad",
-        "privacidade",
-        "privacybeleid",
-        "informativa sulla privacy",
-        "integritet",
-        "personvern",
-        "tietosuoja",
-        "prywatności",
-        "ochrana osobních údajů",
-        "gizlilik",
-        "конфиденциальности",
-        "隐私",
-        "隱私",
-        "プライバシー",
-        "개인정보",
-        "data protection",
-        "protection des données",
-        "protección de datos",
-        "proteção de dados",
-        "protezione dei dati",
-        "gegevensbescherming",
-        "dataskydd",
-        "databeskyttelse",
-        "privatliv",
-        "privasi",
-        "quyền riêng tư",
-        "απόρρητο",
-        "προσωπικά δεδομένα",
-        "الخصوصية",
-        "פרטיות",
-        "गोपनीयता",
-        "ความเป็นส่วนตัว",
-    ),
-    "terms": (
-        "terms",
-        "agb",
-        "nutzungsbedingungen",
-        "conditions générales",
-        "términos",
-        "termos",
-        "voorwaarden",
-        "利用規約",
-        "服务条款",
-        "이용약관",
-    ),
-    "cookies": ("cookie",),
-}
 
 HOMEPAGE_PATHS = frozenset(
     {"", "/", "/index.html", "/index.htm", "/index.php", "/index.asp", "/default.asp", "/home"}
@@ -164,7 +28,7 @@ _VOLATILE_PARAMS = re.compile(
     re.IGNORECASE,
 )
 _PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
-_SEGMENT_SPLIT = re.compile(r"[/._\-]+")
+_EXTENSION = re.compile(r"\.(html?|php\d?|aspx?|jsp|cfm|shtml|cgi|pl|do|action)$", re.IGNORECASE)
 _LANG_SEGMENT = re.compile(r"[a-z]{2}([-_][a-z]{2})?")
 _DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 # RFC 1035: 63 octets a label, 255 a name on the wire, so 253 characters written out.
@@ -215,6 +79,25 @@ def normalise_domain(value: str) -> str:
     return host
 
 
+def policy_url(value: str) -> str:
+    """A policy URL a user gave (`--url`), checked: http(s), with a host that is a domain
+    name. It may be on another domain than the one crawled (a parent company's policy)."""
+    shown = _shown(value)
+    raw = value.strip()
+    try:
+        parts = urlsplit(raw)
+        host = parts.hostname or ""
+    except ValueError as exc:
+        raise DomainError(f"not a policy URL: {shown} ({exc})") from exc
+    if parts.scheme not in ("http", "https") or not host:
+        raise DomainError(f"not a policy URL: {shown} (expected http(s)://host/path)")
+    try:
+        normalise_domain(host)
+    except DomainError as exc:
+        raise DomainError(f"not a policy URL: {shown} (its host is not a domain name)") from exc
+    return raw
+
+
 def _shown(value: str) -> str:
     """`value` quoted for an error line, cut so that the line stays one readable line."""
     quoted = repr(value)
@@ -252,52 +135,76 @@ def is_homepage(url: str) -> bool:
 
 
 def path_score(url: str, kind: str) -> int:
-    """How strongly a URL's path says it is a `kind` policy (0: not at all)."""
-    path = unicodedata.normalize("NFC", url_path(url))
-    if not path:
-        return 0
-    keywords = PATH_KEYWORDS[kind]
-    segments = [s for s in path.split("/") if s]
+    """How strongly a URL says it is a `kind` policy: 3 its last path segment is a
+    policy's name, 2 it holds one (or the query names one), 1 a parent folder names one
+    or the segment has only weak words (`legal`), 0 nothing."""
+    parts = urlsplit(url)
+    segments = [s for s in unquote(parts.path).split("/") if s]
     # A trailing language folder (/privacy/en/) names a translation, not another page.
-    while len(segments) > 1 and _LANG_SEGMENT.fullmatch(segments[-1]):
+    while len(segments) > 1 and _LANG_SEGMENT.fullmatch(segments[-1].lower()):
         segments.pop()
-    if not segments:
-        return 0
-    last = re.sub(r"\.(html?|php|aspx?|jsp|cfm|shtml)$", "", segments[-1])
-    if last in keywords:
-        return 3
-    words = set(_SEGMENT_SPLIT.split(last))
-    if words & set(keywords) or any(k in last for k in keywords if not k.isascii()):
-        return 2
-    # A keyword in a parent folder (/privacy/en/) is weaker evidence.
-    if any(s in keywords for s in segments[:-1]):
-        return 1
-    return 0
+    score = 0
+    if segments:
+        score = score_words(_EXTENSION.sub("", segments[-1]), kind)
+        if score < 2 and any(score_words(s, kind) >= 2 for s in segments[:-1]):
+            score = 1  # a name in a parent folder (/privacy/faq) is weaker evidence
+    if score < 2 and parts.query:
+        # `ShowDoc.aspx?pageid=privacy`, `/c?p=privacy`: the page is named, less surely
+        values = " ".join(v for _, v in parse_qsl(parts.query, keep_blank_values=True))
+        score = max(score, min(2, score_words(values, kind)))
+    return score
+
+
+def anchor_score(text: str, kind: str) -> int:
+    """How strongly a link's text names a `kind` policy, on the scale of `path_score`."""
+    return score_words(text, kind) if text else 0
+
+
+def path_hint_regex(kind: str) -> str:
+    """One regular expression matching (whole, as IA's CDX filter wants) every capture
+    URL that may be a `kind` policy in any language discovery knows; valid in Java (IA's
+    CDX server) and Python (pywb, the local archive). It lets through more than
+    `path_score` accepts, never less: the client scores what comes back."""
+    return "(?i).*(?:" + "|".join(hint_patterns(kind)) + ").*"
 
 
 @dataclass(frozen=True, slots=True)
 class PolicyLink:
     url: str
     anchor: str
+    # on another host than the domain crawled (a parent company's or host's policy)
+    off_domain: bool = False
 
 
 def policy_links(html: str | bytes, base_url: str, domain: str, kind: str) -> Iterator[PolicyLink]:
-    """Links on a page whose anchor text or target path names a `kind` policy of `domain`."""
+    """Links on a page whose anchor text or target path names a `kind` policy, on
+    `domain` or (`off_domain`) on another host."""
     try:
         tree = lxml.html.fromstring(html)
     except (ParserError, ValueError):
         return
-    anchors = ANCHOR_KEYWORDS[kind]
     for element in tree.iter("a"):
         href = (element.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
             continue
-        target = urljoin(base_url, href)
-        parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or not host_in_domain(
-            parts.hostname or "", domain
-        ):
+        try:
+            target = urljoin(base_url, href)
+            parts = urlsplit(target)
+            host = parts.hostname or ""
+        except ValueError:  # a malformed href (bad IPv6 literal, port) links nowhere
             continue
-        text = " ".join(element.text_content().split()).lower()
-        if any(keyword in text for keyword in anchors) or path_score(target, kind) >= 2:
-            yield PolicyLink(url=target.split("#", 1)[0], anchor=text)
+        if parts.scheme not in ("http", "https") or not host:
+            continue
+        text = " ".join(element.text_content().split())
+        if anchor_score(text, kind) >= 2 or path_score(target, kind) >= 2:
+            yield PolicyLink(
+                url=target.split("#", 1)[0],
+                anchor=text,
+                off_domain=not host_in_domain(host, domain),
+            )
+
+
+def registrable_host(url: str) -> str:
+    """The host of `url` as a scope for its captures (`www.` dropped, lower case)."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return re.sub(r"^www\d?\.", "", host)

@@ -4,8 +4,12 @@ The spider turns the calls this object asks for (`CdxCall`, `ReplayCall`) into r
 and hands the answers back; everything else (what to list, which homepages to read, which
 URLs hold the policy, which captures to fetch, what to record) is decided here:
 
-    DISCOVER  list the domain (paged), read homepage captures for policy links, look up
-              linked URLs, read moved policies' redirects
+    DISCOVER  LIST: the homepage's captures (one a month) and the domain's URLs whose
+              path may name a policy (one row a URL, filtered by the archive);
+              READ: homepage captures (or their links, kept from an earlier run), exact
+              listings of the best hinted, linked and user-given URLs;
+              SPREAD: exact listings of policies on another host that homepages linked
+              to (over the period they did), moved policies' redirects
     FETCH     fetch the captures the plans (crawler.selection) want, until all are done
     DONE      every capture is recorded; FAILED: the domain could not be crawled
 
@@ -21,17 +25,26 @@ from base64 import b32encode
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
+from urllib.parse import urlsplit
 
 from corpus.decoding import decode_content
 from corpus.limits import PageRefused
-from corpus.models import ROLE_DISCOVERY, ROLE_POLICY, Processed, RawCapture
+from corpus.models import (
+    ROLE_DISCOVERY,
+    ROLE_POLICY,
+    SOURCE_INFERRED,
+    SOURCE_SAME_BYTES,
+    Processed,
+    RawCapture,
+    Unfetched,
+)
 from corpus.process import process_capture
 from crawler.candidates import Candidates
-from crawler.discovery import policy_links
-from crawler.items import CaptureItem, CaptureOutcomeItem
+from crawler.discovery import canonical_url, host_in_domain, path_hint_regex, policy_links
+from crawler.items import CaptureItem, CaptureOutcomeItem, HomepageLinksItem
 from crawler.replay import Dropped, Follow, Served, read_replay
 from crawler.selection import Plan, Signature, make_plan, parse_duration
 from webarchive.cdx import CdxError, CdxQuery, CdxRecord, parse_cdx, unique
@@ -46,6 +59,16 @@ LISTING_FILTERS = (
     "statuscode:200|30[1278]|-",
     "mimetype:text/html|application/xhtml\\+xml|warc/revisit",
 )
+# The homepage's own captures: in HTML, one a month (`collapse` keeps the first row of
+# each month), so a site captured every hour costs 12 rows a year. Redirects too: many
+# roots only ever redirect (to /en/, /home, https); reading one follows it.
+HOMEPAGE_FILTERS = ("statuscode:200|30[1278]", "mimetype:text/html|application/xhtml\\+xml")
+HOMEPAGE_COLLAPSE = ("timestamp:6",)
+# The hint listing: one row per distinct URL (`collapse=urlkey`, adjacent rows share it).
+HINT_COLLAPSE = ("urlkey",)
+# A hint listing the archive fails on (IA times out on huge domains) is asked again in
+# time slices from the first year the Wayback Machine holds.
+FIRST_ARCHIVE_YEAR = 1996
 ARCHIVE_HEADER_PREFIX = "x-archive-orig-"
 KEEP_HEADERS = ("content-type",)
 SECONDS_A_DAY = 86400.0
@@ -57,6 +80,14 @@ class Phase(Enum):
     FETCH = "fetch"
     DONE = "done"
     FAILED = "failed"
+
+
+class Stage(Enum):
+    """The steps of DISCOVER, each started once the previous one has no call out."""
+
+    LIST = "list"
+    READ = "read"
+    SPREAD = "spread"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +102,9 @@ class CrawlConfig:
     homepage_samples: int
     max_policy_urls: int
     max_redirects: int
+    hint_lookups: int = 10
+    hint_max_pages: int = 20
+    hint_slice_years: int = 5
 
     @classmethod
     def from_settings(cls, settings: Any, strategy: str | None = None) -> CrawlConfig:
@@ -84,24 +118,33 @@ class CrawlConfig:
             homepage_samples=settings.getint("WAYBACK_HOMEPAGE_SAMPLES"),
             max_policy_urls=settings.getint("WAYBACK_MAX_POLICY_URLS"),
             max_redirects=settings.getint("WAYBACK_MAX_REDIRECTS"),
+            hint_lookups=settings.getint("WAYBACK_HINT_LOOKUPS"),
+            hint_max_pages=settings.getint("WAYBACK_HINT_MAX_PAGES"),
+            hint_slice_years=settings.getint("WAYBACK_HINT_SLICE_YEARS"),
         )
 
 
 @dataclass(frozen=True, slots=True)
 class Known:
     """What the corpus already holds for a domain: stored captures (url, timestamp) ->
-    payload digest, and a loader of what given payload digests showed."""
+    digest of the payload whose text they show, the ones among them never fetched, and a
+    loader of what given payload digests showed."""
 
     stored: Mapping[tuple[str, str], str] = field(default_factory=dict)
     signatures: Callable[[Iterable[str]], Mapping[str, Signature]] = lambda _digests: {}
     dropped: Mapping[tuple[str, str], str] = field(default_factory=dict)  # -> reason
+    unread: Mapping[tuple[str, str], Unfetched] = field(default_factory=dict)
+    # homepage captures (url, timestamp) read before -> the policy links found on them
+    homepages: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class CdxCall:
     query: CdxQuery
     resume_key: str | None = None
-    key: str | None = None  # a lookup's candidate key; None: the domain's listing
+    key: str | None = None  # a lookup's candidate key
+    purpose: str = "lookup"  # "homepages", "hints" (the LIST stage) or "lookup"
+    page: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +159,9 @@ class ReplayCall:
     plan: tuple[int, int] | None = None  # "policy": (plan number, slot index)
     # the SHA-1 of a first answer whose bytes did not match the CDX digest
     mismatched: str | None = None
+    # the host whose captures a redirect may lead to: None, the domain's; an off-domain
+    # policy's own host for its captures
+    scope: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +178,7 @@ class Answer:
 
 
 Call = CdxCall | ReplayCall
-Output = CdxCall | ReplayCall | CaptureItem | CaptureOutcomeItem
+Output = CdxCall | ReplayCall | CaptureItem | CaptureOutcomeItem | HomepageLinksItem
 
 # Answers of the archive itself that pass (the handler has already asked again): the
 # capture is pending, not dropped.
@@ -182,11 +228,16 @@ class DomainCrawl:
         self.counts: Counter[str] = Counter()
         self._count_hook = count
         self.outstanding = 0
-        self.candidates = Candidates(domain, kind)
+        self.stage = Stage.LIST
+        self.candidates = Candidates(domain, kind, read=frozenset(self.known.homepages))
         self.signatures: dict[str, Signature] = {}  # digest -> what it showed
         self.plans: list[Plan] = []
+        self.plan_scopes: list[str | None] = []  # per plan: ReplayCall.scope
         self.unfinished: set[int] = set()
         self.emitted: set[tuple[str, str]] = set()
+        # stored captures `changes` inferred that this run (`all`) fetches: (url,
+        # timestamp) -> what they were taken to show
+        self.to_confirm: dict[tuple[str, str], Signature | None] = {}
 
     # -- bookkeeping ------------------------------------------------------------------
 
@@ -225,6 +276,12 @@ class DomainCrawl:
     def _advance(self) -> list[Output]:
         """Moves to the next phase once nothing of the current one is outstanding."""
         out: list[Output] = []
+        if self.phase is Phase.DISCOVER and self.outstanding == 0 and self.stage is Stage.LIST:
+            self.stage = Stage.READ
+            out.extend(self._calls(self._read()))
+        if self.phase is Phase.DISCOVER and self.outstanding == 0 and self.stage is Stage.READ:
+            self.stage = Stage.SPREAD
+            out.extend(self._calls(self._spread()))
         if self.phase is Phase.DISCOVER and self.outstanding == 0:
             self.phase = Phase.FETCH
             out.extend(self._calls(self._start_fetching()))
@@ -235,9 +292,29 @@ class DomainCrawl:
 
     # -- the calls --------------------------------------------------------------------
 
-    def _query(self, url: str, match_type: str) -> CdxQuery:
+    def _query(
+        self,
+        url: str,
+        match_type: str = "exact",
+        filters: tuple[str, ...] = LISTING_FILTERS,
+        collapse: tuple[str, ...] = (),
+        from_ts: str | None = None,
+        to_ts: str | None = None,
+    ) -> CdxQuery:
         return CdxQuery(
-            url=url, match_type=match_type, filters=LISTING_FILTERS, limit=self.config.page_size
+            url=url,
+            match_type=match_type,
+            filters=filters,
+            collapse=collapse,
+            from_ts=from_ts,
+            to_ts=to_ts,
+            limit=self.config.page_size,
+        )
+
+    def _hint_query(self, from_ts: str | None = None, to_ts: str | None = None) -> CdxQuery:
+        hint = f"original:{path_hint_regex(self.kind)}"
+        return self._query(
+            self.domain, "domain", (*LISTING_FILTERS, hint), HINT_COLLAPSE, from_ts, to_ts
         )
 
     def _replay(self, record: CdxRecord, role: str, purpose: str, **extra: object) -> ReplayCall:
@@ -248,7 +325,18 @@ class DomainCrawl:
         return call.query.url_for(self.archive.cdx_endpoint, call.resume_key, self.archive.dialect)
 
     def start(self) -> list[Output]:
-        return self._calls([CdxCall(self._query(self.domain, "domain"))])
+        """The LIST stage: the homepage's captures and the domain's policy-like URLs. The
+        whole domain is never listed: on a site of millions of captures that costs hours
+        of the archive's budget, and the archive times out on it."""
+        homepages = self._query(
+            f"{self.domain}/", filters=HOMEPAGE_FILTERS, collapse=HOMEPAGE_COLLAPSE
+        )
+        return self._calls(
+            [
+                CdxCall(homepages, purpose="homepages"),
+                CdxCall(self._hint_query(), purpose="hints"),
+            ]
+        )
 
     # -- answers ----------------------------------------------------------------------
 
@@ -259,42 +347,124 @@ class DomainCrawl:
         if status == 403:
             return self.fail(f"the archive refuses to list {self.domain} (403: blocked site)")
         if status != 200:
+            transient = f"archive_http_{status}" in TRANSIENT_DROPS
+            if call.purpose == "hints" and transient:
+                return self._calls(self._hints_failed(call, f"HTTP {status}")) + self._advance()
             return self.fail(
                 f"the archive's CDX endpoint answered HTTP {status} for {self.cdx_url(call)}",
-                transient=f"archive_http_{status}" in TRANSIENT_DROPS,
+                transient=transient,
             )
         try:
             page = parse_cdx(body)
         except CdxError as exc:
             return self.fail(f"{self.archive.base} is not a Wayback CDX endpoint: {exc}")
+        self.count("policy/listing/rows_received", len(page.records))
         out: list[Output] = []
         for record in unique(page.records):
             if not call.query.accepts(record):
                 self.count("policy/listing/filtered")
-            elif call.key is None:
-                if self.candidates.collect(record):
-                    self.count("policy/listing/rows")
+            elif call.purpose == "homepages":
+                self.candidates.homepage(record)
+                self.count("policy/listing/homepage_rows")
+            elif call.purpose == "hints":
+                if self.candidates.hint(record):
+                    self.count("policy/listing/hint_rows")
                 else:
                     self.count("policy/listing/off_domain")
-            else:
+            elif call.key is not None:
                 self.candidates.add_lookup_row(call.key, record)
         if page.resume_key:
-            out.append(replace(call, resume_key=page.resume_key))
-        elif call.key is None:
-            out.extend(self._discover())
+            if call.purpose != "hints" or call.page < self.config.hint_max_pages:
+                out.append(replace(call, resume_key=page.resume_key, page=call.page + 1))
+            else:
+                # more policy-like URLs than this is a site of articles about privacy:
+                # the best-named URLs are in by now
+                self.count("policy/discovery/hint_pages_capped")
+                log.warning(
+                    "%s: hint listing stopped after %d pages of %d rows",
+                    self.domain,
+                    call.page,
+                    self.config.page_size,
+                )
         return self._calls(out) + self._advance()
 
-    def _discover(self) -> list[Output]:
+    def _hints_failed(self, call: CdxCall, reason: str) -> list[Output]:
+        """The archive failed on the hint listing: asked again in time slices; a slice
+        that fails too leaves discovery with the homepage links alone (said, counted)."""
+        if call.query.from_ts is None and call.resume_key is None:
+            self.count("policy/discovery/hint_listing_sliced")
+            log.warning(
+                "%s: the archive failed on the hint listing (%s); asking again in slices "
+                "of %d years",
+                self.domain,
+                reason,
+                self.config.hint_slice_years,
+            )
+            step = max(self.config.hint_slice_years, 1)
+            last = datetime.now(UTC).year
+            return [
+                CdxCall(
+                    self._hint_query(str(year), str(min(year + step - 1, last))),
+                    purpose="hints",
+                )
+                for year in range(FIRST_ARCHIVE_YEAR, last + 1, step)
+            ]
+        if self.counts["policy/discovery/hint_listing_failed"]:
+            return []  # said once for the domain
+        self.count("policy/discovery/hint_listing_failed")
+        log.warning(
+            "%s: the archive failed on the hint listing from %s to %s (%s); going on with "
+            "the homepage links alone",
+            self.domain,
+            call.query.from_ts or "the start",
+            call.query.to_ts or "now",
+            reason,
+        )
+        return []
+
+    def _read(self) -> list[Output]:
+        """The READ stage: user URLs, the best hinted URLs, the sampled homepages."""
         out: list[Output] = []
         for url in self.user_urls:
             key = self.candidates.user_link(url)
+            scope = self.candidates.scope(canonical_url(url))
+            if scope != self.domain:
+                self.count("policy/discovery/user_url_off_domain")
+                log.info("%s: --url %s is on another host (%s); followed", self.domain, url, scope)
             if key is not None:
-                out.append(CdxCall(self._query(url, "exact"), key=key))
+                out.append(CdxCall(self._query(url), key=key))
+        for key, url in self.candidates.hinted_lookups(self.config.hint_lookups):
+            out.append(CdxCall(self._query(url), key=key))
         for record in self.candidates.sample_homepages(self.config.homepage_samples):
-            out.append(self._replay(record, ROLE_DISCOVERY, "homepage"))
-        for key, redirect in self.candidates.moves():
-            out.append(self._replay(redirect, ROLE_DISCOVERY, "move", key=key))
+            links = self.known.homepages.get((record.original, record.timestamp))
+            if links is None:
+                out.append(self._replay(record, ROLE_DISCOVERY, "homepage"))
+            else:
+                self.count("policy/discovery/homepages_from_index")
+                out.extend(self._links_found(record.timestamp, links))
         return out
+
+    def _spread(self) -> list[Output]:
+        """The SPREAD stage: off-domain policies homepages linked to, moved policies."""
+        out: list[Output] = []
+        for key, url, first, last in self.candidates.off_domain_lookups():
+            self.count("policy/discovery/off_domain_urls")
+            log.info(
+                "%s: policy on another host, %s, linked from %s to %s",
+                self.domain,
+                url,
+                first,
+                last or "the end",
+            )
+            out.append(CdxCall(self._query(url, from_ts=first, to_ts=last), key=key))
+        for key, redirect in self.candidates.moves():
+            scope = self._scope_of(key)
+            out.append(self._replay(redirect, ROLE_DISCOVERY, "move", key=key, scope=scope))
+        return out
+
+    def _scope_of(self, key: str) -> str | None:
+        scope = self.candidates.scope(key)
+        return None if scope == self.domain else scope
 
     def on_replay(self, call: ReplayCall, answer: Answer) -> list[Output]:
         self._answered()
@@ -307,7 +477,7 @@ class DomainCrawl:
             answer.header_map(),
             answer.body,
             asked_timestamp=call.record.timestamp,
-            domain=self.domain,
+            domain=call.scope or self.domain,
             window_seconds=self.config.window_seconds,
         )
         if isinstance(outcome, Follow) and call.purpose != "move":
@@ -332,14 +502,18 @@ class DomainCrawl:
                 unsettled = self._unstored(call, outcome.reason, pending)
                 return unsettled + self._calls(self._learn(call, None, None)) + self._advance()
             self.count(f"policy/dropped/{outcome.reason}")
-            return self._advance()
+            kept: list[Output] = []
+            if call.purpose == "homepage" and outcome.reason not in TRANSIENT_DROPS:
+                # read for good (never archived, blocked...): not asked again next run
+                kept.append(self._homepage_read(call, ()))
+            return kept + self._advance()
         assert isinstance(outcome, Served)
         check = self._check_digest(call, answer, outcome)
         if check is not None:
             return check
         item = self._capture_item(call, answer, outcome)
         if call.purpose == "homepage":
-            return self._calls(self._homepage(item)) + self._advance()
+            return self._calls(self._homepage(call, item)) + self._advance()
         return self._calls(self._policy(call, item)) + self._advance()
 
     def on_error(self, call: Call, reason: str, transient: bool = True) -> list[Output]:
@@ -350,6 +524,8 @@ class DomainCrawl:
         if self.finished:
             return []
         if isinstance(call, CdxCall):
+            if call.purpose == "hints" and transient:
+                return self._calls(self._hints_failed(call, reason)) + self._advance()
             return self.fail(
                 f"cannot list captures at {self.archive.base}: {reason}", transient=transient
             )
@@ -377,7 +553,7 @@ class DomainCrawl:
 
     # -- discovery --------------------------------------------------------------------
 
-    def _homepage(self, item: CaptureItem) -> list[Output]:
+    def _homepage(self, call: ReplayCall, item: CaptureItem) -> list[Output]:
         out: list[Output] = []
         if item.capture.body is None:
             return out
@@ -391,10 +567,27 @@ class DomainCrawl:
         )
         item.links = tuple(links)
         out.append(item)
-        for url in links:
+        out.append(self._homepage_read(call, item.links))
+        out.extend(self._links_found(call.record.timestamp, item.links))
+        return out
+
+    def _homepage_read(self, call: ReplayCall, links: tuple[str, ...]) -> HomepageLinksItem:
+        record = call.record
+        return HomepageLinksItem(self.domain, self.kind, record.original, record.timestamp, links)
+
+    def _links_found(self, homepage_ts: str, links: Iterable[str]) -> list[Output]:
+        """Lookups for the policy links of one homepage capture. Links to another host
+        count only from a homepage that links to no policy of its own: a footer's
+        "partner privacy" beside the site's own policy is not the site's policy."""
+        own = [u for u in links if host_in_domain(urlsplit(u).hostname or "", self.domain)]
+        out: list[Output] = []
+        for url in own:
             key = self.candidates.link(url)
             if key is not None:
-                out.append(CdxCall(self._query(url, "exact"), key=key))
+                out.append(CdxCall(self._query(url), key=key))
+        if not own:
+            for url in links:
+                self.candidates.off_domain_link(url, homepage_ts)
         return out
 
     def _moved(self, call: ReplayCall, outcome: Served | Follow | Dropped) -> list[Output]:
@@ -407,9 +600,10 @@ class DomainCrawl:
                 outcome.url,
                 call.record.timestamp,
             )
-            key = self.candidates.link(outcome.url)
+            scope = self.candidates.scope(call.key) if call.key else ""
+            key = self.candidates.link(outcome.url, scope)
             if key is not None:
-                return [CdxCall(self._query(outcome.url, "exact"), key=key)]
+                return [CdxCall(self._query(outcome.url), key=key)]
         elif isinstance(outcome, Dropped):
             self.count(f"policy/discovery/dropped/{outcome.reason}")
         return []
@@ -428,10 +622,17 @@ class DomainCrawl:
             self.plans.append(
                 make_plan(self.config.strategy, rows, self.config.every, self.config.probe_every)
             )
+            self.plan_scopes.append(self._scope_of(key))
         self.candidates = Candidates(self.domain, self.kind)  # released: not needed again
         digests = {d for plan in self.plans for d in plan.by_digest}
         digests.update(self.known.stored.values())
         self.signatures.update(self.known.signatures(digests))
+        # A stored payload's bytes, as a fetched capture of this domain holds them: what
+        # captures sharing its digest rest on.
+        read: dict[str, Holder] = {}
+        for (url, ts), digest in sorted(self.known.stored.items()):
+            if (url, ts) not in self.known.unread:
+                read.setdefault(digest, Holder(url, ts, digest))
         for number, plan in enumerate(self.plans):
             for index, slot in enumerate(plan.slots):
                 record = slot.record
@@ -440,17 +641,33 @@ class DomainCrawl:
                     self.count("policy/captures/dropped_before")
                     plan.know_stored(index, None)
                     continue
-                digest = self.known.stored.get(where)
-                if digest is not None:
-                    self.count("policy/captures/already_stored")
-                    holder = Holder(record.original, record.timestamp, digest)
-                    plan.know_stored(index, self.signatures.get(digest), holder)
+                shows = self.known.stored.get(where)
+                if shows is None:
+                    continue
+                unread = self.known.unread.get(where)
+                if unread is not None and self._fetch_unread(unread):
+                    # `all` reads what an earlier run only inferred: the fetch confirms
+                    # the text or splits the version
+                    self.count("policy/captures/inferred_to_fetch")
+                    self.to_confirm[where] = self.signatures.get(shows)
+                    continue
+                self.count("policy/captures/already_stored")
+                holder = Holder(record.original, record.timestamp, shows)
+                if unread is not None and unread.source_url and unread.source_ts:
+                    holder = Holder(unread.source_url, unread.source_ts, shows)
+                plan.know_stored(index, self.signatures.get(shows), holder)
             for digest in plan.by_digest:
                 if digest in self.signatures:
-                    plan.learn_digest(digest, self.signatures[digest], None)
+                    plan.learn_digest(digest, self.signatures[digest], read.get(digest))
             self.unfinished.add(number)
         self.count("policy/captures/listed", listed)
         return self._pump()
+
+    def _fetch_unread(self, unread: Unfetched) -> bool:
+        """Is a stored capture that was not fetched fetched by this run? With `all`, an
+        inferred one is: the archive never said it holds the same bytes. A same_bytes
+        capture needs no fetch (the archive's own digest says so)."""
+        return self.config.strategy == "all" and unread.source == SOURCE_INFERRED
 
     def _pump(self, numbers: Iterable[int] | None = None) -> list[Output]:
         """Requests the plans `numbers` (default: all) want now. Only plans that learned
@@ -463,7 +680,15 @@ class DomainCrawl:
             plan = self.plans[number]
             for index in plan.wanted():
                 record = plan.slots[index].record
-                out.append(self._replay(record, ROLE_POLICY, "policy", plan=(number, index)))
+                out.append(
+                    self._replay(
+                        record,
+                        ROLE_POLICY,
+                        "policy",
+                        plan=(number, index),
+                        scope=self.plan_scopes[number],
+                    )
+                )
             if plan.done:
                 self.unfinished.discard(number)
         return out
@@ -491,9 +716,19 @@ class DomainCrawl:
             log.info("not a policy: %s (%s)", capture.archive_url, item.processed.drop_reason)
         holder = Holder(capture.url, capture.timestamp, capture.digest)
         out: list[Output] = []
-        if (capture.url, capture.timestamp) in self.emitted:
+        where = (capture.url, capture.timestamp)
+        if where in self.emitted:
             self.count("policy/replay/served_twice")
-        elif (capture.url, capture.timestamp) in self.known.stored:
+        elif where in self.to_confirm:
+            # an inferred capture, read at last: it replaces the inference in the index
+            inferred = self.to_confirm.pop(where)
+            outcome = "confirmed" if inferred == signature_of(item.processed) else "refuted"
+            self.count(f"policy/captures/inferred_{outcome}")
+            log.info("%s: the text inferred for %s is %s", self.domain, capture.url, outcome)
+            self.emitted.add(where)
+            self.count("policy/captures/fetched_policy")
+            out.append(item)
+        elif where in self.known.stored:
             self.count("policy/captures/already_stored")
         else:
             self.emitted.add((capture.url, capture.timestamp))
@@ -512,7 +747,8 @@ class DomainCrawl:
         """A capture recorded without a fetch: same bytes as a fetched twin, or (`changes`)
         between two fetched captures showing the same text, so showing it too."""
         source = holder if isinstance(holder, Holder) else None
-        known_as = "same_bytes" if source is None or source.digest == record.digest else "inferred"
+        same = source is None or source.digest == record.digest
+        known_as = SOURCE_SAME_BYTES if same else SOURCE_INFERRED
         self.count(f"policy/captures/{known_as}")
         self.emitted.add((record.original, record.timestamp))
         capture = RawCapture(

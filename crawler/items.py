@@ -19,6 +19,19 @@ class CaptureItem:
 
 
 @dataclass(frozen=True, slots=True)
+class HomepageLinksItem:
+    """The policy links read on one homepage capture of a domain (`url`, `timestamp` as
+    listed), kept in the index so that the next run takes them from there instead of
+    fetching the homepage again."""
+
+    domain: str
+    kind: str
+    url: str
+    timestamp: str
+    links: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CaptureOutcomeItem:
     """A listed capture that was not stored: `pending` (a passing fault; asked again next
     run) or `dropped` for good, with its reason."""

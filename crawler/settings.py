@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policy_archive import PROJECT_URL, __version__
+from policy_archive import user_agent
 
 BOT_NAME = "policy-archive"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -10,7 +10,11 @@ NEWSPIDER_MODULE = "crawler.spiders"
 # `scrapy crawl` exits with the spider's status (crawler.commands.crawl), not always 0.
 COMMANDS_MODULE = "crawler.commands"
 
-USER_AGENT = f"policy-archive/{__version__} (+{PROJECT_URL})"
+USER_AGENT = user_agent()
+# Whom the archive can reach about this crawl (an e-mail address or a URL): added to the
+# User-Agent (`policy-archive/VERSION (+PROJECT_URL; CONTACT)`) and to every raw file's
+# warcinfo record. The Internet Archive asks crawlers to name one; "" names none.
+WAYBACK_CONTACT = ""
 ROBOTSTXT_OBEY = False  # we only ever talk to the archive, never to the archived sites
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
@@ -72,6 +76,19 @@ WAYBACK_LOCAL_CONCURRENCY = 8
 WAYBACK_CDX_PAGE_SIZE = 5000  # rows per CDX request: bounded memory, few requests
 WAYBACK_HOMEPAGE_SAMPLES = 12  # homepage captures read for policy links, spread over years
 WAYBACK_MAX_POLICY_URLS = 5  # candidate policy URLs fetched per domain and kind
+# Discovery never lists a whole domain (millions of rows on a large site): the archive
+# filters the listing to URLs whose path may name a policy, one row a URL, and the best
+# of them get an exact listing each (a CDX call apiece, so few); the listing stops after
+# this many pages of WAYBACK_CDX_PAGE_SIZE rows (a site with more such URLs has articles
+# about privacy, not more policies). An archive that fails on it is asked again in time
+# slices of this many years.
+WAYBACK_HINT_LOOKUPS = 10
+# The hint listing's filter names policies in many languages (non-Latin ones also
+# percent-encoded) in its URL; Scrapy's default cap of 2083 characters would drop it
+# unsaid. 8000 stays under the 8 kB request line web servers accept.
+URLLENGTH_LIMIT = 8000
+WAYBACK_HINT_MAX_PAGES = 20
+WAYBACK_HINT_SLICE_YEARS = 5
 # Replay: the archive's redirect to the nearest capture is followed only this close to
 # the capture asked for (half a year, the reference corpus's sampling step), and captured
 # redirects (a policy that moved) only this many hops (loops exist in the archive).

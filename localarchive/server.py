@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from localarchive.cdx import CdxIndex, CdxQuery, CdxQueryError, blocked, render, search
 from localarchive.replay import Replayer, Reply, not_found_reply
@@ -50,6 +50,9 @@ class Faults:
     # refuse every connection once this many requests have been answered, like IA
     # refusing an IP that ignored its 429s
     refuse_after: int | None = None
+    # CDX queries holding this text (unquoted) answer 503, like IA timing out on the
+    # listing of a huge domain while it answers the others
+    cdx_fail_when: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,7 @@ class RequestLog:
     time: float
     path: str
     status: int
+    user_agent: str = ""  # what the crawler calls itself (it names a contact)
 
 
 class _EveryNth:
@@ -132,6 +136,8 @@ class LocalArchive:
         self._cdx_window = _Window()
         self._replay_window = _Window()
         self._closed = False  # the listener is closed: connections are refused
+        # CDX rows sent in all answers: what a listing costs the archive (and the client)
+        self.cdx_rows = 0
         self.truncated = 0  # answers cut short (Faults.truncate_every)
         self.slowed = 0  # answers held back (Faults.slow_every)
         self._stopping = False
@@ -237,9 +243,9 @@ class LocalArchive:
         finally:
             self.stop()
 
-    def _log(self, arrived: float, path: str, status: int) -> None:
+    def _log(self, arrived: float, path: str, status: int, user_agent: str = "") -> None:
         with self._lock:
-            self.requests.append(RequestLog(arrived, path, status))
+            self.requests.append(RequestLog(arrived, path, status, user_agent))
 
     def refusing(self) -> bool:
         faults = self.faults
@@ -271,6 +277,9 @@ class LocalArchive:
             return _Verdict(drop=True)
         if limited:
             return _Verdict(status=429)
+        failing = faults.cdx_fail_when
+        if failing and path.startswith(CDX_PATH) and failing in unquote_plus(path):
+            return _Verdict(status=503, slow=slow)
         if error:
             return _Verdict(status=503, slow=slow)
         return _Verdict(truncate=truncate, slow=slow)
@@ -299,7 +308,10 @@ class LocalArchive:
                 ],
                 f"{BLOCKED_ERROR}\n".encode(),
             )
-        body, content_type = render(search(self._cdx_index, query), query)
+        result = search(self._cdx_index, query)
+        with self._lock:
+            self.cdx_rows += len(result.rows)
+        body, content_type = render(result, query)
         return Reply(200, [("Content-Type", content_type)], body)
 
 
@@ -368,7 +380,7 @@ class _ArchiveHandler(BaseHTTPRequestHandler):
                 reply = Reply(
                     500, [("Content-Type", "text/plain;charset=UTF-8")], b"internal error\n"
                 )
-        archive._log(arrived, path, reply.status)
+        archive._log(arrived, path, reply.status, self.headers.get("User-Agent", ""))
         if verdict.truncate:
             archive.truncated += 1
         self._send(reply, verdict.truncate)

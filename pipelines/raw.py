@@ -6,15 +6,33 @@ from pathlib import Path
 
 from scrapy.crawler import Crawler
 
-from corpus.rawstore import RawWriter, new_run_id
+from corpus.rawstore import RawWriter, new_run_id, warcinfo_fields
 from crawler.items import CaptureItem, DomainDoneItem
 from pipelines import guarded
+
+# The settings a raw file's warcinfo record names as the run's options.
+WARCINFO_SETTINGS = {
+    "command": "POLICY_ARCHIVE_COMMAND",
+    "strategy": "WAYBACK_STRATEGY",
+    "every": "WAYBACK_EVERY",
+    "probe-every": "WAYBACK_PROBE_EVERY",
+    "window-days": "WAYBACK_WINDOW_DAYS",
+    "max-policy-urls": "WAYBACK_MAX_POLICY_URLS",
+}
 
 
 class RawStorePipeline:
     def __init__(self, crawler: Crawler, out: Path, run_id: str) -> None:
         self.crawler = crawler
-        self.writer = RawWriter(out, run_id)
+        settings = crawler.settings
+        info = warcinfo_fields(
+            {name: settings.get(setting) for name, setting in WARCINFO_SETTINGS.items()},
+            archive=str(settings.get("WAYBACK_ARCHIVE") or ""),
+            contact=str(settings.get("WAYBACK_CONTACT") or ""),
+        )
+        # Files are opened on the first record written: a run that stores nothing
+        # leaves raw/ as it was.
+        self.writer = RawWriter(out, run_id, info=info)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RawStorePipeline:

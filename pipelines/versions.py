@@ -8,7 +8,7 @@ from scrapy.statscollectors import StatsCollector
 
 from corpus.models import ROLE_POLICY
 from corpus.store import Store
-from crawler.items import CaptureItem, CaptureOutcomeItem, DomainDoneItem
+from crawler.items import CaptureItem, CaptureOutcomeItem, DomainDoneItem, HomepageLinksItem
 from pipelines import guarded
 
 
@@ -41,6 +41,11 @@ class VersioningPipeline:
                 item.counts["policy/versions"] = sum(by_lang.values())
                 for lang in by_lang:
                     item.counts[f"lang/{lang}"] = 1
+            return item
+        if isinstance(item, HomepageLinksItem):
+            self._store().add_homepage_links(
+                [(item.domain, item.kind, item.url, item.timestamp, item.links)]
+            )
             return item
         if isinstance(item, CaptureOutcomeItem):
             self._store().record_outcome(

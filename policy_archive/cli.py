@@ -158,6 +158,12 @@ def fetch_options(p: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="pause of all traffic after a 429, doubling on repeats (default 60)",
     )
+    p.add_argument(
+        "--contact",
+        metavar="EMAIL-OR-URL",
+        help="whom the archive can reach about this crawl: sent in the User-Agent and "
+        "written into every raw file's warcinfo record",
+    )
 
 
 def fetch_settings(args: argparse.Namespace) -> Any:
@@ -181,6 +187,9 @@ def fetch_settings(args: argparse.Namespace) -> Any:
     retry_backoff = getattr(args, "retry_backoff", None)
     if retry_backoff is not None and not retry_backoff >= 0:
         raise UserError(f"--retry-backoff must be a number >= 0, not {retry_backoff}")
+    contact = getattr(args, "contact", None)
+    if contact is not None and not contact.isprintable():
+        raise UserError("--contact must be one line of printable text (an e-mail address or URL)")
     for name in ("window", "cdx_per_minute", "replay_per_minute", "backoff"):
         value = getattr(args, name, None)
         if value is not None and not value >= 0:
@@ -196,6 +205,7 @@ def fetch_settings(args: argparse.Namespace) -> Any:
         in_flight=getattr(args, "in_flight", None),
         retries=getattr(args, "retries", None),
         retry_backoff=getattr(args, "retry_backoff", None),
+        contact=contact.strip() if contact else None,
     )
 
 
@@ -241,6 +251,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     try:
         domains = list(dict.fromkeys(normalise_domain(d) for d in args.domains))
         archive = Archive.parse(args.archive)
+        args.url_notes = _url_notes(_policy_urls(args.url), domains)
     except (DomainError, ArchiveUrlError) as exc:
         raise UserError(str(exc)) from exc
     _check_out(args.out)
@@ -248,6 +259,30 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     frontier = SqliteFrontier()  # a one-off fetch: its domains are on the command line
     frontier.add(domains)
     return _locked(args.out, lambda: _crawl(frontier, archive.spec, args, options, "fetch"))
+
+
+def _policy_urls(urls: Sequence[str]) -> list[str]:
+    """The `--url`s, checked (DomainError names the first that is not a URL)."""
+    from crawler.discovery import policy_url
+
+    return [policy_url(url) for url in urls]
+
+
+def _url_notes(urls: Sequence[str], domains: Sequence[str]) -> list[str]:
+    """What the summary says of `--url`s on another host than the domains crawled."""
+    from urllib.parse import urlsplit
+
+    from crawler.discovery import host_in_domain
+
+    notes = []
+    for url in urls:
+        host = (urlsplit(url).hostname or "").lower()
+        if not any(host_in_domain(host, domain) for domain in domains):
+            notes.append(
+                f"--url {url} is on another host ({host}) than {', '.join(domains)}: "
+                "followed as you asked; its captures are recorded under that URL"
+            )
+    return notes
 
 
 def _locked(out: Path, work: Callable[[], int], shared: str | None = None) -> int:
@@ -308,6 +343,7 @@ def _crawl(
         run_crawl,
     )
     from policy_archive.runs import RunReport
+    from webarchive.wayback import Archive
 
     report = RunReport(
         run_id=new_run_id(getattr(args, "worker", None) or ""),
@@ -318,6 +354,9 @@ def _crawl(
     report.invalid_lines = [{"line": n, "text": t} for n, t in (invalid or [])][:1000]
     if write_report:
         report.write(args.out)
+    note = contact_note(options.contact, Archive.parse(archive))
+    if note:
+        print(note, file=sys.stderr)
     outcome = run_crawl(
         frontier,
         archive,
@@ -340,6 +379,8 @@ def _crawl(
     path = report.write(args.out) if wrote else None
     if counts.get("done", 0) or not (counts.get("failed") or outcome.stop_reason):
         print_summary(frontier, outcome, archive, args.out, sys.stdout)
+        for note in getattr(args, "url_notes", ()):
+            print(f"note: {note}", file=sys.stdout)
 
     def say(line: str) -> None:
         print(line, file=sys.stderr)
@@ -354,6 +395,16 @@ def _crawl(
         print(f"run report: {path}", file=sys.stderr)
     frontier.close()
     return status
+
+
+def contact_note(contact: str | None, archive: Any) -> str | None:
+    """One line asking for --contact when a remote archive is crawled without one."""
+    if contact or archive.is_loopback:
+        return None
+    return (
+        "policy-archive: note: the archive asks crawlers to name a contact; "
+        "add --contact EMAIL-OR-URL (it goes into the User-Agent)"
+    )
 
 
 def _option_dict(options: Any) -> dict[str, Any]:
@@ -448,11 +499,13 @@ _TOO_LONG = b"\0too long\0"
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler.discovery import DomainError
     from webarchive.wayback import Archive, ArchiveUrlError
 
     try:
         archive = Archive.parse(args.archive)
-    except ArchiveUrlError as exc:
+        _policy_urls(args.url)
+    except (ArchiveUrlError, DomainError) as exc:
         raise UserError(str(exc)) from exc
     _check_out(args.out)
     options = fetch_settings(args)

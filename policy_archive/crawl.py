@@ -40,6 +40,7 @@ class FetchOptions:
     in_flight: int | None = None
     retries: int | None = None
     retry_backoff: float | None = None
+    contact: str | None = None
 
     def settings(self) -> dict[str, object]:
         names = {
@@ -53,6 +54,7 @@ class FetchOptions:
             "CRAWL_DOMAINS_IN_FLIGHT": self.in_flight,
             "WAYBACK_RETRY_TIMES": self.retries,
             "WAYBACK_RETRY_BACKOFF": self.retry_backoff,
+            "WAYBACK_CONTACT": self.contact,
         }
         return {name: value for name, value in names.items() if value is not None}
 
@@ -315,9 +317,16 @@ def _domain_line(summary: dict[str, int]) -> str:
     langs = sorted(k.split("/", 1)[1] for k in summary if k.startswith("lang/"))
     dropped = {k.split("/", 2)[2]: v for k, v in summary.items() if k.startswith("policy/dropped/")}
     drops = ", ".join(f"{k} {n}" for k, n in sorted(dropped.items())) or "none"
+    confirmed = summary.get("policy/captures/inferred_confirmed", 0)
+    refuted = summary.get("policy/captures/inferred_refuted", 0)
+    checked = (
+        f"; read what an earlier run inferred: {confirmed} confirmed, {refuted} showed another text"
+        if confirmed or refuted
+        else ""
+    )
     return (
         f"{listed} policy captures listed, {fetched} fetched, "
-        f"{_count(versions, 'version')} ({', '.join(langs) or '-'}); dropped: {drops}"
+        f"{_count(versions, 'version')} ({', '.join(langs) or '-'}); dropped: {drops}{checked}"
     )
 
 
@@ -356,6 +365,13 @@ def report_problems(
         say(
             f"policy-archive: warning: {_count(pending, 'capture')} pending (the archive "
             "failed on them through every retry); re-run the same command to fetch them"
+        )
+    unsearched = int(outcome.stats.get("policy/discovery/hint_listing_failed", 0) or 0)
+    if unsearched:
+        say(
+            f"policy-archive: warning: the archive failed on {_count(unsearched, 'listing')} "
+            "of policy-like URLs (after asking again in time slices); those domains' "
+            "policies were looked for through their homepage links alone (see the run report)"
         )
     if outcome.stop_reason:
         say(

@@ -40,6 +40,9 @@ class RunReport:
     captures: dict[str, Any] = field(default_factory=dict)
     versions_refreshed: int = 0
     requests: dict[str, int] = field(default_factory=dict)
+    # what finding the policies cost and where it fell short: CDX rows received, hint
+    # listings sliced or given up (the archive failed on them), policies on other hosts
+    discovery: dict[str, int] = field(default_factory=dict)
     backoff_seconds: float = 0.0
     failures: list[dict[str, str]] = field(default_factory=list)
     failures_total: int = 0
@@ -61,6 +64,9 @@ class RunReport:
             "stored_as_same_bytes": n("policy/captures/same_bytes"),
             "inferred": n("policy/captures/inferred"),
             "already_stored": n("policy/captures/already_stored"),
+            # captures an earlier run inferred, read by this one (`--strategy all`)
+            "inferred_confirmed": n("policy/captures/inferred_confirmed"),
+            "inferred_refuted": n("policy/captures/inferred_refuted"),
             "pending": n("policy/captures/pending"),
             "dropped_before": n("policy/captures/dropped_before"),
             "dropped": dropped,
@@ -75,6 +81,15 @@ class RunReport:
             "retries": n("wayback/retries"),
         }
         self.backoff_seconds = float(stats.get("wayback/paused_seconds", 0) or 0)
+        self.discovery = {
+            "cdx_rows_received": n("policy/listing/rows_received"),
+            "homepages_from_index": n("policy/discovery/homepages_from_index"),
+            "off_domain_urls": n("policy/discovery/off_domain_urls"),
+            "user_urls_off_domain": n("policy/discovery/user_url_off_domain"),
+            "hint_listings_sliced": n("policy/discovery/hint_listing_sliced"),
+            "hint_listings_failed": n("policy/discovery/hint_listing_failed"),
+            "hint_listings_capped": n("policy/discovery/hint_pages_capped"),
+        }
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +106,7 @@ class RunReport:
             "captures": self.captures,
             "versions_refreshed": self.versions_refreshed,
             "requests": self.requests,
+            "discovery": self.discovery,
             "backoff_seconds": self.backoff_seconds,
             "failures": self.failures,
             "failures_total": self.failures_total,

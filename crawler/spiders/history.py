@@ -39,6 +39,7 @@ from crawler.frontier import Frontier, SqliteFrontier
 from crawler.items import DomainDoneItem
 from crawler.politeness import ArchiveUnavailable
 from crawler.selection import STRATEGIES
+from policy_archive import user_agent
 from webarchive.wayback import Archive
 
 log = logging.getLogger(__name__)
@@ -51,9 +52,17 @@ class PolicyHistorySpider(Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PolicyHistorySpider:
         # Arguments name the archive and the data directory; the download handler, the
         # middlewares and the pipelines read them as settings (still modifiable here).
-        for argument, setting in (("archive", "WAYBACK_ARCHIVE"), ("out", "POLICY_ARCHIVE_OUT")):
+        for argument, setting in (
+            ("archive", "WAYBACK_ARCHIVE"),
+            ("out", "POLICY_ARCHIVE_OUT"),
+            ("contact", "WAYBACK_CONTACT"),
+        ):
             if kwargs.get(argument):
                 crawler.settings.set(setting, kwargs[argument], priority="spider")
+        contact = str(crawler.settings.get("WAYBACK_CONTACT") or "")
+        if contact and crawler.settings.get("USER_AGENT") == user_agent():
+            # the contact joins the default User-Agent; one set by hand is left as it is
+            crawler.settings.set("USER_AGENT", user_agent(contact), priority="spider")
         spider: PolicyHistorySpider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.on_idle, signals.spider_idle)
         crawler.signals.connect(spider.on_closed, signals.spider_closed)
@@ -68,6 +77,7 @@ class PolicyHistorySpider(Spider):
         urls: str | Iterable[str] = (),
         strategy: str | None = None,
         frontier: Frontier | None = None,
+        contact: str | None = None,  # read as the WAYBACK_CONTACT setting (from_crawler)
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -124,6 +134,8 @@ class PolicyHistorySpider(Spider):
             stored=store.capture_digests(domain, kind),
             signatures=lambda digests: store.signatures_of(kind, digests),
             dropped=store.dropped_captures(domain, kind),
+            unread=store.unfetched_captures(domain, kind),
+            homepages=store.homepage_links(domain, kind),
         )
 
     def _recover_raw(self, domain: str) -> None:

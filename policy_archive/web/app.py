@@ -118,7 +118,8 @@ def _permalink(domain: str, kind: str, lang: str, spec: str) -> str:
 
 def _provenance(row: ExportRow) -> Markup:
     v = row.version
-    line = provenance_line(v.domain, v.kind, iso_date(v.first_ts), v.archive_url)
+    # The very line of the version file: the date of the capture it cites.
+    line = provenance_line(v.domain, v.kind, iso_date(v.cited_ts or v.first_ts), v.archive_url)
     return markdown(line)
 
 
@@ -126,7 +127,6 @@ def _version_captures(
     reader: CorpusReader, domain: str, kind: str
 ) -> dict[tuple[str, int], Counter[str]]:
     """Per (lang, version number): its captures counted by how their text is known."""
-    sources = reader.store.capture_sources(domain, kind)
     numbers = {
         (r.version.lang, r.version.first_ts, r.version.last_ts): r.version.number
         for r in reader.domain_rows(domain)
@@ -140,9 +140,7 @@ def _version_captures(
             if number is None:
                 continue  # captures newer than the versions (a crawl is writing)
             for capture in group:
-                counts[(lang, number)][
-                    sources.get((capture.url, capture.timestamp), "unknown")
-                ] += 1
+                counts[(lang, number)][capture.source] += 1
     return counts
 
 

@@ -281,6 +281,76 @@ def test_a_schema_1_index_is_migrated_and_re_versioned(tmp_path: Path) -> None:
     assert store.runs()[0][1] == "fetch"
 
 
+# Schema 3 as it was written: a capture not fetched held the fetched capture's digest in
+# `digest` and its own CDX digest in `cdx_digest`.
+_V3_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE captures (domain TEXT NOT NULL, kind TEXT NOT NULL, url TEXT NOT NULL,
+    timestamp TEXT NOT NULL, archive_url TEXT NOT NULL, digest TEXT NOT NULL,
+    role TEXT NOT NULL, source TEXT NOT NULL DEFAULT 'unknown', source_url TEXT,
+    source_ts TEXT, cdx_digest TEXT, PRIMARY KEY (domain, kind, url, timestamp));
+CREATE TABLE payloads (kind TEXT NOT NULL, digest TEXT NOT NULL, drop_reason TEXT,
+    PRIMARY KEY (kind, digest));
+CREATE TABLE payload_documents (kind TEXT NOT NULL, digest TEXT NOT NULL, lang TEXT NOT NULL,
+    text_sha TEXT NOT NULL, title TEXT NOT NULL, PRIMARY KEY (kind, digest, lang));
+CREATE TABLE texts (sha256 TEXT PRIMARY KEY, text TEXT NOT NULL, key TEXT);
+CREATE TABLE versions (domain TEXT NOT NULL, kind TEXT NOT NULL, lang TEXT NOT NULL,
+    version INTEGER NOT NULL, first_ts TEXT NOT NULL, last_ts TEXT NOT NULL,
+    snapshots INTEGER NOT NULL, url TEXT NOT NULL, archive_url TEXT NOT NULL,
+    text_sha TEXT NOT NULL, path TEXT NOT NULL, similarity REAL,
+    words_added INTEGER NOT NULL DEFAULT 0, words_removed INTEGER NOT NULL DEFAULT 0,
+    revert_of INTEGER, flapping INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (domain, kind, lang, version));
+CREATE TABLE runs (id INTEGER PRIMARY KEY, started TEXT NOT NULL, command TEXT NOT NULL,
+    stats TEXT, producer TEXT);
+CREATE TABLE changes (old_sha TEXT NOT NULL, new_sha TEXT NOT NULL, similarity REAL NOT NULL,
+    words_added INTEGER NOT NULL, words_removed INTEGER NOT NULL, PRIMARY KEY (old_sha, new_sha));
+CREATE TABLE pending (domain TEXT NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (domain, kind));
+CREATE TABLE capture_outcomes (domain TEXT NOT NULL, kind TEXT NOT NULL, url TEXT NOT NULL,
+    timestamp TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL, updated TEXT NOT NULL,
+    PRIMARY KEY (domain, kind, url, timestamp));
+CREATE VIEW drops AS SELECT c.domain, c.kind, c.url, c.timestamp, p.drop_reason AS reason
+    FROM captures c JOIN payloads p ON p.kind = c.kind AND p.digest = c.digest
+    WHERE p.drop_reason IS NOT NULL;
+INSERT INTO meta VALUES ('schema_version', '3');
+INSERT INTO captures VALUES
+    ('a.com', 'privacy', 'u', '20150101000000', 'x/20150101000000id_/u', 'D1', 'policy',
+     'fetched', NULL, NULL, NULL),
+    ('a.com', 'privacy', 'u', '20150601000000', 'x/20150601000000id_/u', 'D1', 'policy',
+     'inferred', 'u', '20150101000000', 'D9'),
+    ('a.com', 'privacy', 'u', '20160101000000', 'x/20160101000000id_/u', 'D1', 'policy',
+     'same_bytes', 'u', '20150101000000', 'D1');
+INSERT INTO payloads VALUES ('privacy', 'D1', NULL);
+INSERT INTO payload_documents VALUES ('privacy', 'D1', 'en', 's1', 'P');
+INSERT INTO texts VALUES ('s1', 'Text.', 'text.');
+INSERT INTO versions VALUES ('a.com', 'privacy', 'en', 1, '20150101000000', '20160101000000',
+    3, 'u', 'x/20150101000000id_/u', 's1', 'corpus/a.com/privacy/en/2015-01-01.md', NULL, 0, 0,
+    NULL, 0);
+"""
+
+
+def test_a_schema_3_index_gives_captures_not_fetched_their_own_digest(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "index.sqlite")
+    db.executescript(_V3_SCHEMA)
+    db.close()
+    store = Store.open(tmp_path, create=False)
+    assert store.meta("schema_version") == str(SCHEMA_VERSION)
+    rows = store.db.execute(
+        "SELECT timestamp, digest, text_digest, source FROM captures ORDER BY timestamp"
+    ).fetchall()
+    assert rows == [
+        ("20150101000000", "D1", "D1", "fetched"),
+        ("20150601000000", "D9", "D1", "inferred"),  # its own digest back, its text kept
+        ("20160101000000", "D1", "D1", "same_bytes"),
+    ]
+    (row,) = (r.as_dict() for r in store.versions())
+    assert (row["snapshots"], row["snapshots_fetched"]) == (3, 1)
+    assert (row["first_seen_basis"], row["last_seen_basis"]) == ("fetched", "same_bytes")
+    assert row["text"] == "Text."
+    # the view of dropped captures follows the payload the text comes from
+    assert store.db.execute("SELECT COUNT(*) FROM drops").fetchone() == (0,)
+
+
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     Store.open(tmp_path).close()
     db = sqlite3.connect(tmp_path / "index.sqlite")

@@ -51,6 +51,37 @@ def test_texts_with_one_comparison_key_are_one_version() -> None:
     assert run.snapshots == 2 and run.text_sha == "sha-2015"  # the earliest wording stands
 
 
+def test_a_version_cites_a_capture_that_was_read_and_counts_the_reads() -> None:
+    """Its first capture was only taken to show the text (same bytes as a later one):
+    first_seen stays that capture's date, but the provenance cites the first one read."""
+    from dataclasses import replace
+
+    from corpus.diff import Change
+    from corpus.versioning import build_versions
+
+    def known(ts: str, source: str) -> TrackCapture:
+        return replace(cap(ts, "A"), source=source)
+
+    captures = [
+        known("20150101000000", "same_bytes"),
+        known("20150601000000", "inferred"),
+        known("20160101000000", "fetched"),
+        known("20170101000000", "fetched"),
+        known("20180101000000", "inferred"),
+    ]
+    (version,) = build_versions("a.com", "privacy", {"en": captures}, lambda *_: Change(1, 0, 0))
+    assert (version.first_ts, version.last_ts) == ("20150101000000", "20180101000000")
+    assert (version.snapshots, version.snapshots_fetched) == (5, 2)
+    assert (version.first_source, version.last_source) == ("same_bytes", "inferred")
+    assert version.cited_ts == "20160101000000"
+    assert "/20160101000000id_/" in version.archive_url
+    # with no capture read, the archive's own digest is the firmest ground
+    (guess,) = build_versions(
+        "a.com", "privacy", {"en": [captures[1], captures[0]]}, lambda *_: Change(1, 0, 0)
+    )
+    assert guess.cited_ts == "20150101000000" and guess.snapshots_fetched == 0
+
+
 _captures = st.lists(
     st.builds(cap, st.from_regex(r"\A20[0-2]\d\Z"), st.sampled_from("ABC")), max_size=30
 )

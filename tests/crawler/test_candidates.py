@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.candidates import USER_LINK_WEIGHT, Candidates
+from crawler.candidates import MAX_FORMS, USER_LINK_WEIGHT, Candidates
 from webarchive.cdx import CdxRecord
 
 DOMAIN = "acme-shop.com"
@@ -160,3 +160,49 @@ def test_no_move_when_another_candidate_already_shows_the_policy_later() -> None
     candidates.collect(rec("https://www.acme-shop.com/privacy", "20190101000000", "301"))
     candidates.collect(rec("https://www.acme-shop.com/legal/privacy", "20200101000000"))
     assert list(candidates.moves()) == []
+
+
+def hint(url: str, urlkey: str = "") -> CdxRecord:
+    return CdxRecord(urlkey or url, "20200101120000", url, "text/html", "200", "D", "3000")
+
+
+def test_hinted_urls_best_named_first_each_listed_once_in_a_few_forms() -> None:
+    candidates = Candidates(DOMAIN, "privacy")
+    assert candidates.hint(hint("https://www.acme-shop.com/news/privacy-tips-2019"))  # 2
+    assert candidates.hint(hint("https://www.acme-shop.com/legal/privacy"))  # 3
+    assert candidates.hint(hint("https://www.acme-shop.com/privacy"))  # 3, shorter
+    assert not candidates.hint(hint("https://www.acme-shop.com/about"))
+    assert not candidates.hint(hint("https://acme-shop.com.evil.net/privacy"))
+    for n in range(5):  # five forms of one URL the archive keys apart
+        candidates.hint(hint(f"https://www.acme-shop.com/privacy?utm_source={n}", f"k{n}"))
+    lookups = candidates.hinted_lookups(2)
+    keys = [key for key, _ in lookups]
+    assert keys[0] == "acme-shop.com/privacy" and set(keys) == {
+        "acme-shop.com/privacy",
+        "acme-shop.com/legal/privacy",
+    }
+    assert keys.count("acme-shop.com/privacy") == MAX_FORMS
+    # asked once: a link to it later needs no second listing
+    assert candidates.hinted_lookups(5) == [
+        ("acme-shop.com/news/privacy-tips-2019", "https://www.acme-shop.com/news/privacy-tips-2019")
+    ]
+    assert candidates.link("https://www.acme-shop.com/privacy") is None
+
+
+def test_an_off_domain_policy_is_listed_over_the_period_homepages_linked_to_it() -> None:
+    candidates = homepages_per_year(2015, 2020)
+    sample = candidates.sample_homepages(10)
+    by_year = {r.timestamp[:4]: r.timestamp for r in sample}
+    parent = "https://www.parent-group.com/privacy"
+    for year in ("2016", "2017"):
+        candidates.off_domain_link(parent, by_year[year])
+    candidates.off_domain_link("https://cdn-host.net/legal/privacy", by_year["2020"])
+    assert candidates.off_domain_lookups() == [
+        ("cdn-host.net/legal/privacy", "https://cdn-host.net/legal/privacy", by_year["2020"], None),
+        ("parent-group.com/privacy", parent, by_year["2016"], by_year["2018"]),
+    ]
+    assert candidates.off_domain_lookups() == []  # listed once
+    assert candidates.scope("parent-group.com/privacy") == "parent-group.com"
+    candidates.add_lookup_row("parent-group.com/privacy", rec(parent))
+    candidates.add_lookup_row("parent-group.com/privacy", rec("https://third.org/privacy"))
+    assert [r.original for r in candidates.rows("parent-group.com/privacy")] == [parent]

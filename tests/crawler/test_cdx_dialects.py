@@ -148,3 +148,19 @@ def test_generated_rows_round_trip_in_every_dialect(rows: list[CdxRecord], diale
     expected = [r.__class__(r.urlkey, _lenient(r.timestamp), *_rest(r)) for r in rows]
     assert page.records == expected
     assert list(unique(page.records + page.records)) == list(dict.fromkeys(expected))
+
+
+def test_the_hint_listing_in_pywbs_dialect_is_filtered_again_by_the_client() -> None:
+    from crawler.discovery import path_hint_regex
+
+    hint = f"original:{path_hint_regex('privacy')}"
+    query = CdxQuery("a.com", match_type="domain", filters=(hint,), collapse=("urlkey",))
+    params = parse_qs(urlsplit(query.url_for("http://h/coll/cdx", None, DIALECT_PYWB)).query)
+    # pywb reads `~` as a regex over its `url` field and ignores collapse
+    assert params["filter"] == [f"~url:{path_hint_regex('privacy')}"]
+    assert "collapse" not in params
+    row = CdxRecord("k", "20200101000000", "https://a.com/legal/privacy", "text/html", "200", "D")
+    assert query.accepts(row)
+    assert not query.accepts(
+        row.__class__("k", row.timestamp, "https://a.com/shop", "text/html", "200", "D")
+    )

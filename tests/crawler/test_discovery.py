@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from crawler.discovery import (
@@ -8,6 +10,7 @@ from crawler.discovery import (
     host_in_domain,
     is_homepage,
     normalise_domain,
+    path_hint_regex,
     path_score,
     policy_links,
 )
@@ -60,7 +63,7 @@ def test_canonical_urls_merge_variants_of_one_page() -> None:
         ("https://a.com/legal/datenschutz", 3),
         ("https://a.com/fr/confidentialite", 3),
         ("https://a.com/our-privacy-promise", 2),
-        ("https://a.com/隐私政策", 2),
+        ("https://a.com/隐私政策", 3),  # the name itself, as Chinese sites write it
         ("https://a.com/privacy/en/", 3),
         ("https://a.com/products", 0),
         ("https://a.com/", 0),
@@ -78,18 +81,55 @@ def test_homepages() -> None:
     assert not is_homepage("http://www.a.com/about")
 
 
-def test_policy_links_by_anchor_text_stay_on_the_domain() -> None:
+def test_policy_links_by_anchor_text_say_which_leave_the_domain() -> None:
     html = """<html><body>
       <a href="/legal/p7.html">Privacy Policy</a>
       <a href="datenschutz.html">Impressum &amp; Datenschutz</a>
       <a href="https://partner-ads.net/privacy">Partner privacy</a>
       <a href="https://www.acme.com/about">About</a>
       <a href="mailto:privacy@acme.com">privacy@acme.com</a>
+      <a href="http://[bad/privacy">Privacy</a>
     </body></html>"""
     links = {
-        link.url for link in policy_links(html, "https://www.acme.com/", "acme.com", "privacy")
+        (link.url, link.off_domain)
+        for link in policy_links(html, "https://www.acme.com/", "acme.com", "privacy")
     }
-    assert links == {"https://www.acme.com/legal/p7.html", "https://www.acme.com/datenschutz.html"}
+    assert links == {
+        ("https://www.acme.com/legal/p7.html", False),
+        ("https://www.acme.com/datenschutz.html", False),
+        ("https://partner-ads.net/privacy", True),
+    }
+
+
+HINTED = [
+    "https://www.example.com/privacy",
+    "http://example.com/Privacy-Policy.html",
+    "https://example.com/legal/datenschutzerklaerung?lang=de",
+    "https://example.com/%E9%9A%90%E7%A7%81",  # 隐私, as captured: percent-encoded
+    "https://example.com/%e9%9a%90%e7%a7%81/",
+    "https://example.com/隐私",
+    "https://example.com/fr/confidentialite",
+]
+# The expression may let through more than the scorer accepts (a host or a query naming
+# privacy: `ShowDoc.aspx?pageid=privacy` is a real policy address); the client scores
+# what comes back. Ordinary pages stay out.
+NOT_HINTED = [
+    "https://www.example.com/",
+    "https://example.com/news/2019/article-42.html",
+    "https://example.com/terms",
+]
+
+
+def test_the_path_hint_regex_matches_policy_paths_and_nothing_else() -> None:
+    pattern = path_hint_regex("privacy")
+    # the archive's filter must match the whole field (IA: Java's matches())
+    compiled = re.compile(pattern)
+    for url in HINTED:
+        assert compiled.fullmatch(url), url
+    for url in NOT_HINTED:
+        assert not compiled.fullmatch(url), url
+    # IA's CDX server is Java: an inline flag only at the start, no Python-only syntax
+    assert pattern.startswith("(?i)") and "(?P" not in pattern
 
 
 # The anchor texts the issue names, one per language (15+ languages in all).

@@ -22,8 +22,9 @@ from crawler.domain import (
     Output,
     Phase,
     ReplayCall,
+    Stage,
 )
-from crawler.items import CaptureItem, CaptureOutcomeItem
+from crawler.items import CaptureItem, CaptureOutcomeItem, HomepageLinksItem
 from localarchive.timestamps import http_date
 from webarchive.cdx import CDX_FIELDS
 from webarchive.wayback import Archive
@@ -114,24 +115,61 @@ def policy_fetches(outputs: Sequence[Output]) -> list[ReplayCall]:
     return [o for o in outputs if isinstance(o, ReplayCall) and o.purpose == "policy"]
 
 
+def answer_cdx(
+    crawl: DomainCrawl,
+    outputs: Sequence[Output],
+    hint_rows: Sequence[list[str]] = (),
+    homepage_rows: Sequence[list[str]] = (),
+    lookups: dict[str, list[list[str]]] | None = None,
+) -> list[Output]:
+    """Answers the CDX calls among `outputs` (and those they lead to) from the given rows,
+    as the archive would; returns everything else they led to."""
+    pending, rest = list(outputs), []
+    while pending:
+        output = pending.pop(0)
+        if not isinstance(output, CdxCall):
+            rest.append(output)
+            continue
+        if output.purpose == "homepages":
+            rows = homepage_rows
+        elif output.purpose == "hints":
+            rows = hint_rows
+        else:
+            rows = (lookups or {}).get(output.query.url, [])
+        pending += crawl.on_cdx(output, 200, cdx_body(rows))
+    return rest
+
+
 def to_fetch_phase(crawl: DomainCrawl, listing_rows: Sequence[list[str]]) -> list[Output]:
-    """Lists the domain with its policy rows in the listing and no homepage: straight to
-    the fetch phase; returns what that first step asked for."""
-    (listing,) = crawl.start()
-    assert isinstance(listing, CdxCall)
-    return crawl.on_cdx(listing, 200, cdx_body(listing_rows))
+    """Lists the domain with its policy rows among the hinted URLs and no homepage:
+    straight to the fetch phase; returns what that first step asked for."""
+    lookups: dict[str, list[list[str]]] = {}
+    for values in listing_rows:
+        lookups.setdefault(values[2], []).append(values)
+    return answer_cdx(crawl, crawl.start(), hint_rows=listing_rows, lookups=lookups)
+
+
+def listing_calls(crawl: DomainCrawl) -> tuple[CdxCall, CdxCall]:
+    """The LIST stage's two calls: the homepage's captures, the hinted URLs."""
+    homepages, hints = crawl.start()
+    assert isinstance(homepages, CdxCall) and homepages.purpose == "homepages"
+    assert isinstance(hints, CdxCall) and hints.purpose == "hints"
+    return homepages, hints
 
 
 def test_homepage_link_leads_to_the_policy_and_every_capture_is_recorded_once() -> None:
     counts: Counter[str] = Counter()
     crawl = new_crawl(counts)
-    (listing,) = crawl.start()
-    assert isinstance(listing, CdxCall) and listing.key is None
-    assert crawl.phase is Phase.DISCOVER and crawl.outstanding == 1
+    homepages, hints = listing_calls(crawl)
+    # the homepage's own captures, one a month; the domain's policy-like URLs, one a URL
+    assert homepages.query.url == f"{DOMAIN}/" and homepages.query.match_type == "exact"
+    assert homepages.query.collapse == ("timestamp:6",)
+    assert hints.query.match_type == "domain" and hints.query.collapse == ("urlkey",)
+    assert any(f.startswith("original:") for f in hints.query.filters)
+    assert crawl.phase is Phase.DISCOVER and crawl.outstanding == 2
 
-    out = crawl.on_cdx(
-        listing, 200, cdx_body([row(HOME, HOME_TS, "HOMEDIGEST"), row(SHOP, HOME_TS, "SHOP")])
-    )
+    assert crawl.on_cdx(hints, 200, cdx_body([])) == []  # no URL names a policy
+    out = crawl.on_cdx(homepages, 200, cdx_body([row(HOME, HOME_TS, "HOMEDIGEST")]))
     (homepage,) = out
     assert isinstance(homepage, ReplayCall) and homepage.purpose == "homepage"
     assert homepage.role == ROLE_DISCOVERY and homepage.record.original == HOME
@@ -140,6 +178,9 @@ def test_homepage_link_leads_to_the_policy_and_every_capture_is_recorded_once() 
     out = crawl.on_replay(homepage, served(homepage, home_page("Acme", HOME_TS)))
     (home_item,) = items(out)
     assert home_item.capture.role == ROLE_DISCOVERY and home_item.links == (POLICY,)
+    # what the homepage linked to is kept for the next run
+    (read,) = [o for o in out if isinstance(o, HomepageLinksItem)]
+    assert (read.url, read.timestamp, read.links) == (HOME, HOME_TS, (POLICY,))
     (lookup,) = calls(out)
     assert isinstance(lookup, CdxCall) and lookup.key == POLICY_KEY
     assert lookup.query.url == POLICY and lookup.query.match_type == "exact"
@@ -206,23 +247,27 @@ def test_each_policy_capture_is_recorded_once_whatever_the_strategy(strategy: st
 
 def test_paged_listing_asks_for_the_next_page_before_moving_on() -> None:
     crawl = new_crawl()
-    (listing,) = crawl.start()
-    assert isinstance(listing, CdxCall)
+    homepages, hints = listing_calls(crawl)
+    assert crawl.on_cdx(homepages, 200, cdx_body([row(HOME, HOME_TS, "HOMEDIGEST")])) == []
     key = "com,acme-shop)/shop 20190301120000"
-    out = crawl.on_cdx(listing, 200, cdx_body([row(HOME, HOME_TS, "HOMEDIGEST")], key))
+    out = crawl.on_cdx(hints, 200, cdx_body([row(SHOP, HOME_TS, "SHOP")], key))
     (page_two,) = out
     assert isinstance(page_two, CdxCall)
-    assert page_two.resume_key == key and page_two.key is None
-    assert page_two.query == listing.query
+    assert page_two.resume_key == key and page_two.purpose == "hints"
+    assert page_two.query == hints.query
     assert "resumeKey=" in crawl.cdx_url(page_two)
     assert crawl.phase is Phase.DISCOVER and crawl.outstanding == 1
 
-    # the second page completes the listing: only now are homepages read
-    out = crawl.on_cdx(page_two, 200, cdx_body(policy_rows()))
-    (homepage,) = out
-    assert isinstance(homepage, ReplayCall) and homepage.purpose == "homepage"
+    # the second page completes the listing: only now are homepages read and the hinted
+    # policy listed exactly
+    out = crawl.on_cdx(page_two, 200, cdx_body([row(POLICY, T1, DIGESTS[T1])]))
+    (homepage,) = [c for c in calls(out) if isinstance(c, ReplayCall)]
+    (lookup,) = [c for c in calls(out) if isinstance(c, CdxCall)]
+    assert homepage.purpose == "homepage" and lookup.query.url == POLICY
     out = crawl.on_replay(homepage, served(homepage, home_page("Acme", HOME_TS)))
-    # the linked policy was in the listing (page two): no lookup, its captures are fetched
+    # the linked policy is being listed already: no second lookup
+    assert calls(out) == []
+    out = crawl.on_cdx(lookup, 200, cdx_body(policy_rows()))
     assert crawl.phase is Phase.FETCH
     assert sorted(f.record.timestamp for f in policy_fetches(out)) == [T1, T3]
     assert crawl.counts["policy/captures/listed"] == 3
@@ -230,8 +275,7 @@ def test_paged_listing_asks_for_the_next_page_before_moving_on() -> None:
 
 def test_403_on_the_listing_fails_the_domain_as_blocked() -> None:
     crawl = new_crawl()
-    (listing,) = crawl.start()
-    assert isinstance(listing, CdxCall)
+    listing, _ = listing_calls(crawl)
     assert crawl.on_cdx(listing, 403, b"Blocked Site Error") == []
     assert crawl.phase is Phase.FAILED and crawl.finished
     assert crawl.failure is not None and "blocked" in crawl.failure
@@ -243,8 +287,8 @@ def test_403_on_the_listing_fails_the_domain_as_blocked() -> None:
 
 def test_answers_in_flight_when_the_domain_fails_are_ignored() -> None:
     crawl = new_crawl(urls=[POLICY])
-    (listing,) = crawl.start()
-    assert isinstance(listing, CdxCall)
+    listing, hints = listing_calls(crawl)
+    assert crawl.on_cdx(hints, 200, cdx_body([])) == []
     out = crawl.on_cdx(listing, 200, cdx_body([row(HOME, HOME_TS, "HOMEDIGEST")]))
     (lookup,) = [c for c in calls(out) if isinstance(c, CdxCall)]
     (homepage,) = [c for c in calls(out) if isinstance(c, ReplayCall)]
@@ -258,8 +302,7 @@ def test_answers_in_flight_when_the_domain_fails_are_ignored() -> None:
 
 def test_an_html_page_instead_of_cdx_data_fails_with_a_clear_message() -> None:
     crawl = new_crawl()
-    (listing,) = crawl.start()
-    assert isinstance(listing, CdxCall)
+    listing, _ = listing_calls(crawl)
     body = b"<!DOCTYPE html><html><body><h1>Please log in</h1></body></html>"
     assert crawl.on_cdx(listing, 200, body) == []
     assert crawl.phase is Phase.FAILED
@@ -364,14 +407,13 @@ def test_a_domain_without_any_candidate_is_done_right_after_its_listing() -> Non
 
 def test_a_homepage_without_policy_links_ends_discovery_with_nothing_to_fetch() -> None:
     crawl = new_crawl()
-    (listing,) = crawl.start()
-    assert isinstance(listing, CdxCall)
-    (homepage,) = crawl.on_cdx(listing, 200, cdx_body([row(HOME, HOME_TS, "HOMEDIGEST")]))
+    (homepage,) = answer_cdx(crawl, crawl.start(), homepage_rows=[row(HOME, HOME_TS, "HD")])
     assert isinstance(homepage, ReplayCall)
     body = b"<html><body><h1>Acme</h1><a href='/shop'>Shop</a></body></html>"
     out = crawl.on_replay(homepage, served(homepage, body))
-    (home_item,) = out  # the homepage capture itself, no call
+    home_item, read = out  # the homepage capture itself and its (no) links, no call
     assert isinstance(home_item, CaptureItem) and home_item.links == ()
+    assert isinstance(read, HomepageLinksItem) and read.links == ()
     assert crawl.phase is Phase.DONE and crawl.outstanding == 0
     assert crawl.counts["policy/urls_selected"] == 0
 
@@ -412,3 +454,244 @@ def test_different_damaged_bytes_twice_leave_the_capture_pending() -> None:
     (outcome,) = [o for o in out if isinstance(o, CaptureOutcomeItem)]
     assert (outcome.state, outcome.reason) == ("pending", "digest_mismatch")
     assert crawl.phase is Phase.DONE
+
+
+def test_the_hint_listing_url_fits_what_the_crawler_sends() -> None:
+    from crawler import settings
+
+    _, hints = listing_calls(new_crawl())
+    # a longer URL would be dropped by Scrapy's UrlLengthMiddleware, without an answer
+    assert len(new_crawl().cdx_url(hints)) < settings.URLLENGTH_LIMIT
+
+
+# -- discovery on real sites: other hosts, moves, the archive failing, the cache ----------
+
+PARENT_POLICY = "https://legal.parent-group.com/privacy"
+PARENT_KEY = "legal.parent-group.com/privacy"
+HOME_2020 = "20200301120000"
+
+
+def parent_row(ts: str, digest: str, status: str = "200", url: str = PARENT_POLICY) -> list[str]:
+    path = url.split("parent-group.com", 1)[1]
+    return [f"com,parent-group,legal){path}", ts, url, "text/html", status, digest, "4200"]
+
+
+def homepage_linking(*hrefs: str) -> bytes:
+    links = " ".join(f'<a href="{href}">Privacy</a>' for href in hrefs)
+    return f"<html><body><h1>Acme</h1><a href='/shop'>Shop</a> {links}</body></html>".encode()
+
+
+def read_homepages(crawl: DomainCrawl, bodies: dict[str, bytes]) -> list[Output]:
+    """Lists the domain with one homepage capture per entry of `bodies` (timestamp ->
+    page) and no hinted URL, and answers the homepage reads; returns what followed."""
+    homepage_rows = [row(HOME, ts, f"HOME{ts}") for ts in sorted(bodies)]
+    out = answer_cdx(crawl, crawl.start(), homepage_rows=homepage_rows)
+    reads = [c for c in out if isinstance(c, ReplayCall) and c.purpose == "homepage"]
+    assert sorted(c.record.timestamp for c in reads) == sorted(bodies)
+    following: list[Output] = []
+    for call in reads:
+        following += crawl.on_replay(call, served(call, bodies[call.record.timestamp]))
+    return following
+
+
+def test_a_policy_on_another_host_linked_from_the_homepage_is_listed_and_fetched() -> None:
+    crawl = new_crawl()
+    out = read_homepages(crawl, {HOME_TS: homepage_linking(PARENT_POLICY)})
+    (lookup,) = calls(out)
+    # listed exactly, from the first homepage capture linking to it to the end
+    assert isinstance(lookup, CdxCall) and lookup.key == PARENT_KEY
+    assert lookup.query.url == PARENT_POLICY and lookup.query.match_type == "exact"
+    assert (lookup.query.from_ts, lookup.query.to_ts) == (HOME_TS, None)
+    assert crawl.counts["policy/discovery/off_domain_urls"] == 1
+
+    rows = [parent_row(T1, "P1"), parent_row(T3, "P3")]
+    fetches = policy_fetches(crawl.on_cdx(lookup, 200, cdx_body(rows)))
+    assert sorted(f.record.timestamp for f in fetches) == [T1, T3]
+    # a redirect within the policy's own host is followed, not dropped as off the domain
+    assert {f.scope for f in fetches} == {"legal.parent-group.com"}
+    first = fetches[0]
+    moved_to = "https://legal.parent-group.com/privacy/"
+    location = ARCHIVE.replay_url(first.record.timestamp, moved_to)
+    headers = (("Memento-Datetime", http_date(first.record.timestamp)), ("Location", location))
+    (follow,) = calls(crawl.on_replay(first, Answer(first.url, 301, headers, b"")))
+    assert isinstance(follow, ReplayCall) and follow.url == location
+    recorded = items(crawl.on_replay(follow, served(follow, BODIES[T1])))
+    recorded += items(crawl.on_replay(fetches[1], served(fetches[1], BODIES[T3])))
+    assert crawl.phase is Phase.DONE
+    # recorded as the domain's policy, at the URL (and host) it was found on
+    assert {(i.capture.domain, i.capture.url) for i in recorded} == {
+        (DOMAIN, moved_to),
+        (DOMAIN, PARENT_POLICY),
+    }
+
+
+def test_an_off_domain_policy_is_listed_only_while_the_homepage_linked_to_it() -> None:
+    crawl = new_crawl()
+    out = read_homepages(
+        crawl,
+        {
+            HOME_TS: homepage_linking(PARENT_POLICY),  # 2019: the group's policy
+            HOME_2020: homepage_linking("/privacy-policy"),  # 2020: a policy of its own
+        },
+    )
+    lookups = {c.query.url: c for c in calls(out) if isinstance(c, CdxCall)}
+    assert set(lookups) == {POLICY}  # the own policy first; the other host once all are read
+    out = crawl.on_cdx(lookups[POLICY], 200, cdx_body([row(POLICY, HOME_2020, "OWN")]))
+    (parent,) = calls(out)
+    assert isinstance(parent, CdxCall) and parent.query.url == PARENT_POLICY
+    # up to the next homepage capture read, which no longer linked to it
+    assert (parent.query.from_ts, parent.query.to_ts) == (HOME_TS, HOME_2020)
+
+
+def test_a_partner_link_beside_the_sites_own_policy_is_not_followed() -> None:
+    crawl = new_crawl()
+    out = read_homepages(crawl, {HOME_TS: homepage_linking("/privacy-policy", PARENT_POLICY)})
+    (lookup,) = calls(out)
+    assert isinstance(lookup, CdxCall) and lookup.query.url == POLICY
+    crawl.on_cdx(lookup, 200, cdx_body([]))
+    assert crawl.counts["policy/discovery/off_domain_urls"] == 0
+    assert PARENT_KEY not in crawl.candidates.by_key or not crawl.candidates.rows(PARENT_KEY)
+
+
+def test_links_on_the_other_hosts_page_are_never_followed() -> None:
+    crawl = new_crawl()
+    (lookup,) = calls(read_homepages(crawl, {HOME_TS: homepage_linking(PARENT_POLICY)}))
+    assert isinstance(lookup, CdxCall)
+    (fetch,) = policy_fetches(crawl.on_cdx(lookup, 200, cdx_body([parent_row(T1, "P1")])))
+    page = homepage_linking("https://third-party.org/privacy") + BODIES[T1]
+    out = crawl.on_replay(fetch, served(fetch, page))
+    assert calls(out) == [] and crawl.phase is Phase.DONE  # a policy page is not read for links
+
+
+def test_a_user_url_on_another_host_is_honoured() -> None:
+    crawl = new_crawl(urls=[PARENT_POLICY])
+    homepages, hints = listing_calls(crawl)
+    crawl.on_cdx(hints, 200, cdx_body([]))
+    (lookup,) = calls(crawl.on_cdx(homepages, 200, cdx_body([])))
+    assert isinstance(lookup, CdxCall) and lookup.query.url == PARENT_POLICY
+    assert crawl.counts["policy/discovery/user_url_off_domain"] == 1
+    (fetch,) = policy_fetches(crawl.on_cdx(lookup, 200, cdx_body([parent_row(T1, "P1")])))
+    assert fetch.scope == "legal.parent-group.com"
+    (item,) = items(crawl.on_replay(fetch, served(fetch, BODIES[T1])))
+    assert item.capture.url == PARENT_POLICY and item.capture.domain == DOMAIN
+
+
+def test_a_policy_that_moved_is_followed_to_its_new_url_as_one_track() -> None:
+    old, new = "http://www.acme-shop.com/privacy.html", "https://www.acme-shop.com/legal/p7"
+    old_rows = [row(old, "20050601120000", "OLD1"), row(old, "20120601120000", "OLD2")]
+    moved = row(old, "20180601120000", "MOVED", status="301")
+    crawl = new_crawl()
+    out = answer_cdx(
+        crawl,
+        crawl.start(),
+        hint_rows=[old_rows[0]],  # /legal/p7 names no policy: only the move leads there
+        lookups={old: [*old_rows, moved]},
+    )
+    (move,) = calls(out)
+    assert isinstance(move, ReplayCall) and move.purpose == "move"
+    assert move.record.timestamp == "20180601120000"
+    location = ARCHIVE.replay_url("20180601120000", new)
+    headers = (("Memento-Datetime", http_date("20180601120000")), ("Location", location))
+    (lookup,) = calls(crawl.on_replay(move, Answer(move.url, 301, headers, b"")))
+    assert isinstance(lookup, CdxCall) and lookup.query.url == new
+    new_rows = [row(new, "20180601120500", "NEW1"), row(new, "20240101120000", "NEW2")]
+    fetches = policy_fetches(crawl.on_cdx(lookup, 200, cdx_body(new_rows)))
+    # both URLs' captures are fetched for the one track of the domain's policy
+    assert {(f.record.original, f.record.timestamp) for f in fetches} == {
+        (old, "20050601120000"),
+        (old, "20120601120000"),
+        (new, "20180601120500"),
+        (new, "20240101120000"),
+    }
+    assert crawl.counts["policy/discovery/moved"] == 1
+
+
+def test_a_hint_listing_the_archive_fails_on_is_asked_again_in_slices() -> None:
+    crawl = new_crawl()
+    homepages, hints = listing_calls(crawl)
+    slices = calls(crawl.on_cdx(hints, 503, b"busy"))
+    assert crawl.phase is Phase.DISCOVER and crawl.failure is None
+    assert crawl.counts["policy/discovery/hint_listing_sliced"] == 1
+    assert len(slices) >= 6 and all(isinstance(c, CdxCall) for c in slices)
+    spans = [(c.query.from_ts, c.query.to_ts) for c in slices if isinstance(c, CdxCall)]
+    assert spans[0][0] == "1996" and all(a and b and a <= b for a, b in spans)
+    # one slice answers, another fails through its retries: discovery goes on without it
+    first, second, *rest = [c for c in slices if isinstance(c, CdxCall)]
+    assert calls(crawl.on_cdx(first, 200, cdx_body([row(POLICY, T1, DIGESTS[T1])]))) == []
+    assert crawl.on_error(second, "TimeoutError: took too long") == []
+    assert crawl.failure is None
+    for call in rest:
+        crawl.on_cdx(call, 200, cdx_body([]))
+    out = crawl.on_cdx(homepages, 200, cdx_body([]))
+    assert crawl.counts["policy/discovery/hint_listing_failed"] == 1
+    (lookup,) = calls(out)  # what the answered slice found is still listed
+    assert isinstance(lookup, CdxCall) and lookup.query.url == POLICY
+
+
+def test_the_hint_listing_stops_at_its_page_cap_and_says_so() -> None:
+    crawl = new_crawl()
+    homepages, hints = listing_calls(crawl)
+    crawl.on_cdx(homepages, 200, cdx_body([]))
+    call = hints
+    for page in range(1, crawl.config.hint_max_pages + 1):
+        out = crawl.on_cdx(call, 200, cdx_body([row(POLICY, T1, "D")], f"key{page}"))
+        cdx_calls = [c for c in calls(out) if isinstance(c, CdxCall)]
+        if page < crawl.config.hint_max_pages:
+            (call,) = cdx_calls
+            assert call.purpose == "hints" and call.page == page + 1
+    assert crawl.counts["policy/discovery/hint_pages_capped"] == 1
+    assert crawl.stage is not Stage.LIST  # went on with what it had
+
+
+def test_homepages_read_by_an_earlier_run_are_not_fetched_again() -> None:
+    crawl = new_crawl(known=Known(homepages={(HOME, HOME_TS): (POLICY,)}))
+    homepages, hints = listing_calls(crawl)
+    crawl.on_cdx(hints, 200, cdx_body([]))
+    out = crawl.on_cdx(homepages, 200, cdx_body([row(HOME, HOME_TS, "HOMEDIGEST")]))
+    (lookup,) = calls(out)  # the policy link comes from the index: no homepage replay
+    assert isinstance(lookup, CdxCall) and lookup.query.url == POLICY
+    assert crawl.counts["policy/discovery/homepages_from_index"] == 1
+    assert crawl.counts["wayback/replay_requests"] == 0
+
+
+def test_a_year_with_a_homepage_read_before_reads_that_one() -> None:
+    later = "20190901120000"
+    crawl = new_crawl(known=Known(homepages={(HOME, later): ()}))
+    homepage_rows = [row(HOME, HOME_TS, "H1"), row(HOME, later, "H2")]
+    assert answer_cdx(crawl, crawl.start(), homepage_rows=homepage_rows) == []
+    assert crawl.phase is Phase.DONE and crawl.counts["wayback/replay_requests"] == 0
+
+
+def test_a_homepage_that_only_redirects_is_read_where_it_leads() -> None:
+    crawl = new_crawl()
+    homepage_rows = [
+        row(HOME, "20190101120000", "R1", status="301"),
+        row(HOME, "20200101120000", "R2", status="302"),
+        row(HOME, "20200201120000", "OK", status="200"),  # a year with a 200 reads that
+    ]
+    reads = answer_cdx(crawl, crawl.start(), homepage_rows=homepage_rows)
+    assert sorted((c.record.timestamp, c.record.statuscode) for c in calls(reads)) == [
+        ("20190101120000", "301"),
+        ("20200201120000", "200"),
+    ]
+    (first,) = [c for c in calls(reads) if c.record.statuscode == "301"]
+    assert isinstance(first, ReplayCall)
+    english = "https://www.acme-shop.com/en/"
+    location = ARCHIVE.replay_url("20190101120005", english)
+    headers = (("Memento-Datetime", http_date("20190101120000")), ("Location", location))
+    (follow,) = calls(crawl.on_replay(first, Answer(first.url, 301, headers, b"")))
+    assert isinstance(follow, ReplayCall) and follow.purpose == "homepage"
+    answer = Answer(
+        location,
+        200,
+        (("Memento-Datetime", http_date("20190101120005")),),
+        homepage_linking("/en/privacy"),
+    )
+    out = crawl.on_replay(follow, answer)
+    (lookup,) = calls(out)
+    assert (
+        isinstance(lookup, CdxCall) and lookup.query.url == "https://www.acme-shop.com/en/privacy"
+    )
+    # kept under the capture listed, which is what the next run finds in its listing
+    (read,) = [o for o in out if isinstance(o, HomepageLinksItem)]
+    assert (read.url, read.timestamp) == (HOME, "20190101120000")

@@ -197,3 +197,11 @@ def test_sorted_index_answers_as_a_linear_scan(
     query = CdxQuery.from_params(params)
     for archive in (demo_archive, mini_archive):
         assert search(CdxIndex(archive.index), query) == search(archive.index, query)
+
+
+def test_the_archive_counts_the_rows_it_sends(demo_archive: LocalArchive) -> None:
+    before = demo_archive.cdx_rows
+    rows = cdx(demo_archive, "url=acme-shop.com&matchType=domain")
+    some = cdx(demo_archive, "url=acme-shop.com&matchType=domain&limit=2")
+    assert len(some) == 2
+    assert demo_archive.cdx_rows - before == len(rows) + 2
