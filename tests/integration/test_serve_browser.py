@@ -78,6 +78,8 @@ def test_the_corpus_page_lists_every_domain(
 def test_a_bilingual_domain_shows_both_languages(page: Any, site: str, shots: Path) -> None:
     page.goto(site)
     page.get_by_role("link", name="shuangyu-tech.com").click()
+    # Clicks return once the next page is on its way; layout needs its stylesheet too.
+    page.wait_for_url(site + "shuangyu-tech.com/", wait_until="load")
     columns = page.locator("div.language")
     assert columns.locator("h3").all_inner_texts() == ["en", "zh"]
     # side by side: the two columns share a row
@@ -113,7 +115,7 @@ def test_a_diff_shows_the_sentences_added_and_removed(
     form.locator("select[name=from]").select_option("1")
     form.locator("select[name=to]").select_option("2")
     form.get_by_role("button", name="Show the diff").click()
-    assert page.url == site + "acme-shop.com/privacy/en/v1..v2"
+    page.wait_for_url(site + "acme-shop.com/privacy/en/v1..v2", wait_until="load")
     old_side = "\n".join(page.locator("table.diff td.old").all_inner_texts())
     new_side = "\n".join(page.locator("table.diff td.new").all_inner_texts())
     # What a reader compares by eye: paragraphs only in v2, paragraphs only in v1.
@@ -132,7 +134,7 @@ def test_a_diff_shows_the_sentences_added_and_removed(
     assert "seven" in " ".join(deleted) and "six" in " ".join(inserted)
     page.screenshot(path=str(shots / "diff.png"))
     page.get_by_role("link", name="inline").click()
-    assert page.url.endswith("v1..v2?view=inline")
+    page.wait_for_url(site + "acme-shop.com/privacy/en/v1..v2?view=inline", wait_until="load")
     assert page.locator("article.diff.inline ins").count() == len(inserted)
 
 
@@ -160,10 +162,11 @@ def test_search_finds_a_phrase(
     phrase = "kept in a locked cabinet"  # oldtable.org's first version only
     page.get_by_role("searchbox").fill(phrase)
     page.get_by_role("searchbox").press("Enter")
+    page.wait_for_url(re.compile(re.escape(site) + r"search\?q=.+"), wait_until="load")
     hits = page.locator("ol.text-hits li a")
     assert hits.all_inner_texts() == ["oldtable.org · privacy · en · v1"]
     assert page.locator("ol.text-hits mark").first.inner_text().lower() == phrase
     hits.first.click()
-    assert page.url == site + "oldtable.org/privacy/en/v1"
+    page.wait_for_url(site + "oldtable.org/privacy/en/v1", wait_until="load")
     assert phrase in page.locator("article.policy").inner_text()
     page.screenshot(path=str(shots / "search.png"))
