@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 
 from corpus.diff import DiffLine, diff_lines
 from corpus.render import KIND_NAMES, provenance_line
-from corpus.store import ExportRow, StoreError
+from corpus.store import ExportRow, OldSchemaError, StoreError
 from corpus.timeline import CAPTURE_SOURCES, capture_marks
 from corpus.versioning import group_runs
 from policy_archive.web.reader import SERVE_SEARCH_MIN_CHARS, CorpusReader
@@ -321,6 +321,11 @@ def serve(root: Path, host: str, port: int, ready: Callable[[str], None]) -> Non
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     try:
         reader = CorpusReader(root)
+    except OldSchemaError as exc:
+        raise ServeError(
+            f"{exc}; serve never writes to it: migrate it once with "
+            f"`policy-archive stats --out {root}`"
+        ) from exc
     except StoreError as exc:
         raise ServeError(str(exc)) from exc
     try:

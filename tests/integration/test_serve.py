@@ -4,6 +4,7 @@ keeps serving while a crawl writes there, and refuses what it cannot serve in on
 from __future__ import annotations
 
 import socket
+import sqlite3
 import subprocess
 import sys
 import urllib.request
@@ -96,6 +97,20 @@ def test_serve_refuses_a_damaged_index(tmp_path: Path) -> None:
     result = run_cli("serve", "--out", str(out))
     assert result.code == 2 and result.stderr.count("\n") == 1
     assert "is damaged" in result.stderr and f"policy-archive rebuild --out {out}" in result.stderr
+
+
+def test_serve_leaves_an_older_index_as_it_is(tmp_path: Path, archive_server: LocalArchive) -> None:
+    out = tmp_path / "data"
+    crawl(out, archive_server, "plainsite.net")
+    with sqlite3.connect(out / "index.sqlite") as db:
+        db.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+    db.close()
+    before = listing(out)
+    result = run_cli("serve", "--out", str(out))
+    assert result.code == 2 and result.stderr.count("\n") == 1
+    assert "has an index of schema 1" in result.stderr
+    assert f"migrate it once with `policy-archive stats --out {out}`" in result.stderr
+    assert listing(out) == before
 
 
 def test_serve_says_when_the_port_is_taken(tmp_path: Path, archive_server: LocalArchive) -> None:
