@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYWB_VENV := .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install clean screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ install: $(STAMP) $(PYWB_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/policy-archive demo --out demo-data
+
+# The README's screenshots of `serve`, from the demo corpus (needs Debian's chromium).
+screenshots: demo
+	$(BIN)/python -m bench.screenshots demo-data docs/screenshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -342,17 +342,25 @@ class Store:
 
     @classmethod
     def open(
-        cls, root: Path, create: bool = True, durable: bool = True, readonly: bool = False
+        cls,
+        root: Path,
+        create: bool = True,
+        durable: bool = True,
+        readonly: bool = False,
+        snapshot_when_idle: bool = False,
     ) -> Store:
         """The store in `root`; an existing index is checked first (DamagedIndexError).
 
         `readonly`: for readers; writes nothing at all (no healing, no recovery of an
         interrupted rebuild, no migration), so it works on a read-only data directory.
+        `snapshot_when_idle` (with `readonly`): when no writer's WAL file is there, read
+        the index as immutable so that not even SQLite's -wal and -shm files are created;
+        the caller must reopen once a writer appears (`serve` checks before each request).
         """
         if root.exists() and not root.is_dir():
             raise StoreError(f"{root} exists and is not a directory")
         if readonly:
-            return cls._open_readonly(root)
+            return cls._open_readonly(root, snapshot_when_idle)
         if root.is_dir():
             try:
                 recover(root)
@@ -385,7 +393,7 @@ class Store:
         return store
 
     @classmethod
-    def _open_readonly(cls, root: Path) -> Store:
+    def _open_readonly(cls, root: Path, snapshot_when_idle: bool = False) -> Store:
         index = root / INDEX_NAME
         if not index.exists():
             raise StoreError(f"{root} holds no corpus (no {INDEX_NAME}); run fetch first")
@@ -402,7 +410,8 @@ class Store:
                 wal,
                 index,
             )
-        mode = "mode=ro" if writable else "immutable=1"
+        idle = snapshot_when_idle and not wal.exists()
+        mode = "mode=ro" if writable and not idle else "immutable=1"
         db = sqlite3.connect(f"{index.resolve().as_uri()}?{mode}", uri=True)
         try:
             db.execute("PRAGMA busy_timeout=10000")

@@ -45,22 +45,29 @@ def _order(capture: TrackCapture) -> tuple[str, str, str, str, str]:
     return (capture.timestamp, capture.key, capture.text_sha, capture.url, capture.archive_url)
 
 
+def group_runs(captures: Iterable[TrackCapture]) -> list[list[TrackCapture]]:
+    """The captures of each version of one track, in timeline order."""
+    groups: list[list[TrackCapture]] = []
+    for capture in sorted(set(captures), key=_order):
+        if groups and groups[-1][0].key == capture.key:
+            groups[-1].append(capture)
+        else:
+            groups.append([capture])
+    return groups
+
+
 def build_runs(captures: Iterable[TrackCapture]) -> list[Run]:
     """Versions of one track; depends only on the set of captures, not their order."""
-    runs: list[Run] = []
-    for capture in sorted(set(captures), key=_order):
-        read = int(capture.source == SOURCE_FETCHED)
-        if runs and runs[-1].key == capture.key:
-            previous = runs[-1]
-            cited = previous.cited or previous.first
-            if _cite_rank(capture) < _cite_rank(cited):
-                cited = capture
-            runs[-1] = Run(
-                previous.first, capture, previous.snapshots + 1, previous.fetched + read, cited
-            )
-        else:
-            runs.append(Run(capture, capture, 1, read, capture))
-    return runs
+    return [
+        Run(
+            group[0],
+            group[-1],
+            len(group),
+            sum(1 for capture in group if capture.source == SOURCE_FETCHED),
+            min(group, key=_cite_rank),  # the first of the best rank
+        )
+        for group in group_runs(captures)
+    ]
 
 
 def _cite_rank(capture: TrackCapture) -> int:

@@ -666,6 +666,20 @@ def add_corpus_commands(sub: Any) -> None:
     diff.add_argument("--from", dest="old", type=int, help="older version (default: --to minus 1)")
     diff.add_argument("--to", dest="new", type=int, help="newer version (default: the latest)")
 
+    serve = sub.add_parser(
+        "serve", help="browse the corpus in a web browser: timelines, versions, diffs, search"
+    )
+    out_option(serve)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port",
+        type=_port_arg,
+        default=8000,
+        help="port to listen on (default: 8000; 0: any free one)",
+    )
+
     timeline = sub.add_parser("timeline", help="plot versions over time (PNG and SVG)")
     timeline.add_argument("domain", nargs="?", metavar="DOMAIN")
     out_option(timeline)
@@ -675,6 +689,12 @@ def add_corpus_commands(sub: Any) -> None:
     timeline.add_argument(
         "--output", type=Path, help="file name stem (default: DIR/plots/<domain> or DIR/plots/all)"
     )
+
+
+def _port_arg(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port (0 to 65535)")
+    return int(value)
 
 
 def _output_arg(value: str) -> Path | None:
@@ -808,7 +828,7 @@ def _domain_arg(value: str) -> str:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from corpus.diff import render_diff, word_diff
+    from corpus.diff import diff_lines, render_diff
 
     domain = _domain_arg(args.domain)
     store = _open_corpus(args.out)
@@ -841,12 +861,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
         f"version {new} ({change[1]['first_seen']})"
     )
     print(f"--- {a.version.archive_url}\n+++ {b.version.archive_url}")
-    print(render_diff(word_diff(a.text, b.text), colour=sys.stdout.isatty()) or "(identical)")
+    print(render_diff(diff_lines(a.text, b.text), colour=sys.stdout.isatty()) or "(identical)")
     return 0
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    from corpus.timeline import plot_corpus, plot_domain
+    from corpus.timeline import capture_marks, plot_corpus, plot_domain
 
     if bool(args.domain) == bool(args.all):
         raise UserError("name one DOMAIN or give --all")
@@ -854,6 +874,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     store = _open_corpus(args.out)
     try:
         rows = list(store.versions(domain))
+        marks = capture_marks(store, domain, {r.version.kind for r in rows}) if domain else {}
     finally:
         store.close()
     if not rows:
@@ -862,11 +883,30 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
     stem = args.output or args.out / "plots" / (safe_segment(domain) if domain else "all")
     try:
-        paths = plot_domain(rows, domain, stem) if domain else plot_corpus(rows, stem)
+        paths = plot_domain(rows, domain, stem, marks) if domain else plot_corpus(rows, stem)
     except OSError as exc:
         raise UserError(f"cannot write the plot {stem}: {exc.strerror or exc}") from exc
     for path in paths:
         print(path)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from policy_archive.web.app import ServeError, serve
+
+    _check_out(args.out)
+    if not args.out.is_dir():
+        raise UserError(f"--out {args.out} does not exist")
+
+    def ready(url: str) -> None:
+        print(f"serving {args.out} at {url} (read-only; Ctrl-C stops)", flush=True)
+
+    try:
+        serve(args.out, args.host, args.port, ready)
+    except ServeError as exc:
+        raise UserError(str(exc)) from exc
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a server is meant to stop
     return 0
 
 
@@ -876,6 +916,7 @@ CORPUS_COMMANDS = {
     "stats": cmd_stats,
     "diff": cmd_diff,
     "timeline": cmd_timeline,
+    "serve": cmd_serve,
 }
 
 
@@ -904,4 +945,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
             )
             seconds = (datetime.now(UTC) - started).total_seconds()
     print(f"done in {seconds:.1f} s; export with: policy-archive export --out {args.out}")
+    print(f"browse it with: policy-archive serve --out {args.out}")
     return status

@@ -17,7 +17,7 @@ from corpus.models import Document, Processed, RawCapture
 from corpus.rawstore import RawWriter, read_raw, warc_files
 from corpus.store import EXPORT_FIELDS, SCHEMA_VERSION, Store, StoreError
 from corpus.summary import format_summary, summarise
-from corpus.timeline import plot_corpus, plot_domain, year_figures
+from corpus.timeline import lanes, plot_corpus, plot_domain, year_figures, year_series
 from tests.corpus.builders import policy_capture
 
 CONTRACT = {"domain", "kind", "lang", "version", "first_seen", "last_seen", "snapshots", "url"}
@@ -222,6 +222,22 @@ def test_plots(store: Store, tmp_path: Path) -> None:
     first_svg = paths[1].read_bytes()
     plot_domain(list(store.versions("a.com")), "a.com", tmp_path / "a.com")
     assert paths[1].read_bytes() == first_svg  # no dates or random ids in the files
+
+
+def test_bars_that_would_hide_each_other_get_lanes() -> None:
+    # Three versions first seen on one day, drawn 30 days wide, then a later one.
+    assert lanes([(0, 30), (0, 30), (1, 31), (40, 70)]) == [0, 1, 2, 0]
+    assert lanes([(0, 10), (11, 20), (21, 30)]) == [0, 0, 0]
+
+
+def test_years_without_data_are_gaps(store: Store, tmp_path: Path) -> None:
+    series = year_series(year_figures(store.versions()))
+    assert [(year, f.policies if f else None) for year, f in series] == [
+        (2015, 1), (2016, None), (2017, 1), (2018, None), (2019, 2)
+    ]  # fmt: skip
+    marks = {("privacy", "en"): [("20150101000000", "fetched"), ("20170101000000", "inferred")]}
+    paths = plot_domain(list(store.versions("a.com")), "a.com", tmp_path / "a", marks)
+    assert [p.suffix for p in paths] == [".png", ".svg"] and paths[0].stat().st_size > 1000
 
 
 # -- the index's upkeep ------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corpus.diff import measure_change, render_diff, word_diff
+from corpus.diff import diff_lines, measure_change, render_diff
 from corpus.models import Document, Processed, RawCapture, TrackCapture
 from corpus.normalise import comparison_form, comparison_key, strip_tracking
 from corpus.store import Store
@@ -151,9 +151,48 @@ def test_change_size() -> None:
 def test_word_diff_marks_only_what_changed() -> None:
     old = "# Privacy\n\nIntro stays.\n\nWe keep data for ten years.\n\nOther stays.\n\nEnd."
     new = "# Privacy\n\nIntro stays.\n\nWe keep data for two years.\n\nOther stays.\n\nEnd."
-    text = render_diff(word_diff(old, new), context=0)
+    text = render_diff(diff_lines(old, new), context=0)
     assert text == "…\nWe keep data for [-ten-] {+two+} years.\n…"
-    assert render_diff(word_diff("a\n\nb\n\nc", "a\n\nb\n\nC")) == "…\nb\n[-c-]{+C+}"
+    assert render_diff(diff_lines("a\n\nb\n\nc", "a\n\nb\n\nC")) == "…\nb\n[-c-]\n{+C+}"
+    assert render_diff(diff_lines(old, old)) == ""
+
+
+def test_diff_keeps_markdown_structure_out_of_the_marks() -> None:
+    old = "# Privacy\n\nWe keep data.\n\n## Contact us\n\nWrite to us by post."
+    new = (
+        "# Privacy\n\nWe keep data.\n\n## Your rights\n\nYou may ask for a copy.\n\n"
+        "## Contact us\n\nWrite to us by email or by post."
+    )
+    text = render_diff(diff_lines(old, new), context=0)
+    # A new heading is a heading added whole; the next heading is untouched (no `{+##+}`).
+    assert text.splitlines() == [
+        "…",
+        "## {+Your rights+}",
+        "{+You may ask for a copy.+}",
+        "…",
+        "Write to us by {+email or by+} post.",
+    ]
+    lines = diff_lines(old, new)
+    assert [(d.op, d.prefix) for d in lines if d.op != "equal"] == [
+        ("insert", "## "),
+        ("insert", ""),
+        ("change", ""),
+    ]
+    edited = next(d for d in lines if d.op == "change")
+    assert (edited.old, edited.new) == ("Write to us by post.", "Write to us by email or by post.")
+
+
+def test_diff_pairs_edited_items_and_keeps_renumbered_ones() -> None:
+    old = "- We collect your name.\n- We collect your email.\n\n1. First step"
+    new = "- We collect your full name.\n- We sell nothing.\n- We collect your email.\n\n2. First step"
+    lines = [d for d in diff_lines(old, new) if d.op != "equal"]
+    assert [(d.op, d.prefix) for d in lines] == [
+        ("change", "- "),
+        ("insert", "- "),
+        ("change", "2. "),
+    ]
+    assert [s.text for s in lines[0].segments if s.op == "insert"] == ["full "]
+    assert lines[2].old == lines[2].new == "First step"  # only the number changed: no words
 
 
 # -- the store: order independence, reverts, flips ---------------------------------------
