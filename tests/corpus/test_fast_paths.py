@@ -1,5 +1,6 @@
-"""The split's own langdetect walk (corpus/language.py) gives langdetect's probabilities
-to the last bit, so that being faster changes no language label."""
+"""The text pipeline's fast paths give exactly what the slow ways gave: the split's own
+langdetect walk (langdetect's probabilities to the last bit), the ASCII letter count, and
+the check in libxml2 that lets a page within the limits skip `_bound`'s walk."""
 
 from __future__ import annotations
 
@@ -82,3 +83,42 @@ def test_ascii_letter_count_matches_the_code_point_table(text: str) -> None:
 
     coded = text.translate(_TABLE)
     assert script_letters(text) == {code: coded.count(code) for code in set(coded)}
+
+
+@pytest.mark.parametrize("depth", [250, 254, 255, 256, 300])
+@pytest.mark.parametrize("comments", [0, 3])
+def test_limits_checked_in_libxml2_agree_with_the_walk(depth: int, comments: int) -> None:
+    """Where the fast check says "within the limits", the walk refuses and unwraps nothing."""
+    import copy
+
+    import lxml.html
+    from lxml import etree
+
+    from corpus.extraction import MAX_DEPTH, _bound, _within_limits
+
+    html = (
+        "<html><body>"
+        + "<!-- c -->" * comments
+        + "<div>" * depth
+        + "<p>deep text</p>"
+        + "</div>" * depth
+        + "</body></html>"
+    )
+    tree = lxml.html.fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True))
+    deepest = max(sum(1 for _ in e.iterancestors()) + 1 for e in tree.iter())
+    walked = copy.deepcopy(tree)
+    _bound(walked)
+    assert _within_limits(tree, html) == (deepest <= MAX_DEPTH)
+    if _within_limits(tree, html):
+        assert etree.tostring(walked) == etree.tostring(tree)
+
+
+def test_the_libxml2_node_count_is_the_walks() -> None:
+    import lxml.html
+
+    from corpus.extraction import _NODES
+
+    html = "<html><head><?pi x?></head><body>" + "<p>a<!-- b -->c</p>" * 50 + "</body></html>"
+    tree = lxml.html.fromstring(html)
+    # elements, comments and processing instructions, as _bound counts them
+    assert _NODES(tree) == len(list(tree.iter())) == 1 + 2 + 1 + 50 * 2
