@@ -12,12 +12,16 @@ reads capitals as another language: French headings in capitals come out German)
 from __future__ import annotations
 
 import functools
+import json
+import os
 import re
 from dataclasses import dataclass
 
 import numpy
-from langdetect import DetectorFactory, detector_factory
+from langdetect import DetectorFactory, LangDetectException, detector_factory
 from langdetect.detector import Detector
+from langdetect.lang_detect_exception import ErrorCode
+from langdetect.utils.lang_profile import LangProfile
 from langdetect.utils.ngram import NGram
 
 # langdetect samples randomly unless seeded; seeded once here, nowhere else.
@@ -179,13 +183,48 @@ def forget_detections() -> None:
 # pure function of the sample: remembering answers changes no result.
 @functools.lru_cache(maxsize=8192)
 def _guesses(sample: str) -> tuple[tuple[str, float], ...]:
-    detector_factory.init_factory()
-    detector = detector_factory._factory.create()  # detect_langs() with fewer trials
+    detector = _profiles().factory.create()  # detect_langs() with fewer trials
     detector.n_trial = LANGDETECT_TRIALS
     detector.append(sample)
     detector.cleaning_text()
     guesses = detector._sort_probability(_probabilities(detector))
     return tuple((g.lang.split("-", 1)[0], g.prob) for g in guesses)
+
+
+@dataclass(frozen=True, slots=True)
+class _Profiles:
+    """langdetect's language profiles as its DetectorFactory loads them (same languages,
+    same order, same probabilities), except that an n-gram's row of probabilities is made
+    when the n-gram is first met: langdetect makes all 170,000 up front, which a profile
+    of a small rebuild shows as 0.2 s and some 80 MB in every process."""
+
+    factory: DetectorFactory  # languages only: Detector needs its list and seed
+    size: int  # the length of langdetect's rows: the entries of its profile folder
+    profiles: tuple[tuple[int, dict[str, int], list[int]], ...]  # index, freq, n_words
+    grams: frozenset[str]  # every n-gram some profile knows
+
+
+@functools.cache
+def _profiles() -> _Profiles:
+    """DetectorFactory.load_profile, step for step, without add_profile's table."""
+    folder = detector_factory.PROFILES_DIRECTORY
+    names = os.listdir(folder)  # langdetect's own order, whatever the file system's is
+    factory = DetectorFactory()
+    profiles: list[tuple[int, dict[str, int], list[int]]] = []
+    index = 0
+    for name in names:
+        path = os.path.join(folder, name)
+        if name.startswith(".") or not os.path.isfile(path):
+            continue
+        with open(path, encoding="utf-8") as file:
+            profile = LangProfile(**json.load(file))
+        if profile.name in factory.langlist:
+            raise LangDetectException(ErrorCode.DuplicateLangError, "Duplicate profile.")
+        factory.langlist.append(profile.name)
+        profiles.append((index, profile.freq, profile.n_words))
+        index += 1
+    grams = frozenset().union(*(freq for _, freq, _ in profiles))
+    return _Profiles(factory, len(names), tuple(profiles), grams)
 
 
 def _probabilities(detector: Detector) -> list[float]:
@@ -198,12 +237,10 @@ def _probabilities(detector: Detector) -> list[float]:
     Python's do; the sum stays Python's), so its probabilities are langdetect's to the
     last bit (tests compare them on every reference page's blocks).
     """
-    known: dict[str, list[float]] = detector.word_lang_prob_map
-    ngrams = _ngrams(detector.text, known)
+    rows = _ngram_rows(detector.text)
     languages = len(detector.langlist)
-    if not ngrams:
+    if not rows:
         return [0.0] * languages  # langdetect raises "no features": no guesses either way
-    rows = [_row(gram, known) for gram in ngrams]
     rng = detector.random
     rng.seed(detector.seed)
     trials = detector.n_trial
@@ -225,13 +262,22 @@ def _probabilities(detector: Detector) -> list[float]:
     return totals
 
 
-_ROWS: dict[str, numpy.ndarray] = {}  # langdetect's profile rows as arrays, as met
+_ROWS: dict[str, numpy.ndarray] = {}  # each n-gram's probabilities, made when first met
 
 
-def _row(gram: str, known: dict[str, list[float]]) -> numpy.ndarray:
+def _row(gram: str) -> numpy.ndarray:
+    """langdetect's word_lang_prob_map[gram] (DetectorFactory.add_profile's arithmetic)."""
     row = _ROWS.get(gram)
     if row is None:
-        row = _ROWS[gram] = numpy.array(known[gram], dtype=numpy.float64)
+        loaded = _profiles()
+        values = [0.0] * loaded.size
+        length = len(gram)
+        if 1 <= length <= 3:
+            for index, freq, n_words in loaded.profiles:
+                count = freq.get(gram)
+                if count is not None:
+                    values[index] = 1.0 * count / n_words[length - 1]
+        row = _ROWS[gram] = numpy.array(values, dtype=numpy.float64)
     return row
 
 
@@ -240,18 +286,18 @@ def _row(gram: str, known: dict[str, list[float]]) -> numpy.ndarray:
 _NORMALISED: dict[int, str] = {}
 # The n-grams of a word between spaces depend on nothing else (a space resets
 # langdetect's n-gram buffer and its capital-word state), and words repeat.
-_WORD_NGRAMS: dict[tuple[str, bool], list[str]] = {}
+_WORD_NGRAMS: dict[tuple[str, bool], list[numpy.ndarray]] = {}
 _WORD_NGRAMS_MAX = 200_000  # entries; a long run over many languages stays bounded
 
 
-def _ngrams(text: str, known: dict[str, list[float]]) -> list[str]:
-    """langdetect's `Detector._extract_ngrams`, word by word with each word's n-grams
-    remembered."""
+def _ngram_rows(text: str) -> list[numpy.ndarray]:
+    """The profile rows of langdetect's `Detector._extract_ngrams`, in its order, word by
+    word with each word's rows remembered."""
     for char in set(text):
         if ord(char) not in _NORMALISED:
             _NORMALISED[ord(char)] = NGram.normalize(char)
     words = text.translate(_NORMALISED).split(" ")
-    result: list[str] = []
+    result: list[numpy.ndarray] = []
     last = len(words) - 1
     for index, word in enumerate(words):
         if not word:
@@ -259,7 +305,7 @@ def _ngrams(text: str, known: dict[str, list[float]]) -> list[str]:
         key = (word, index < last)  # followed by a space, which closes its n-grams
         grams = _WORD_NGRAMS.get(key)
         if grams is None:
-            grams = _word_ngrams(word, key[1], known)
+            grams = [_row(gram) for gram in _word_ngrams(word, key[1], _profiles().grams)]
             if len(_WORD_NGRAMS) >= _WORD_NGRAMS_MAX:
                 _WORD_NGRAMS.clear()
             _WORD_NGRAMS[key] = grams
@@ -267,7 +313,7 @@ def _ngrams(text: str, known: dict[str, list[float]]) -> list[str]:
     return result
 
 
-def _word_ngrams(word: str, spaced: bool, known: dict[str, list[float]]) -> list[str]:
+def _word_ngrams(word: str, spaced: bool, known: frozenset[str]) -> list[str]:
     """NGram.add_char over one word (after a space, and with its closing space)."""
     result: list[str] = []
     grams = " "
