@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import random
 import re
 from dataclasses import dataclass
 
@@ -185,10 +186,28 @@ def forget_detections() -> None:
 def _guesses(sample: str) -> tuple[tuple[str, float], ...]:
     detector = _profiles().factory.create()  # detect_langs() with fewer trials
     detector.n_trial = LANGDETECT_TRIALS
-    detector.append(sample)
-    detector.cleaning_text()
+    _append(detector, sample)
+    if not detector.text.isascii():  # on ASCII, cleaning_text counts no other script
+        detector.cleaning_text()
     guesses = detector._sort_probability(_probabilities(detector))
     return tuple((g.lang.split("-", 1)[0], g.prob) for g in guesses)
+
+
+_SPACE_RUN = re.compile(" {2,}")
+
+
+def _append(detector: Detector, text: str) -> None:
+    """Detector.append: URLs and e-mail addresses out, Vietnamese marks normalised, then
+    its character loop (which keeps the first space of a run) as one substitution."""
+    text = detector.URL_RE.sub(" ", text)
+    text = detector.MAIL_RE.sub(" ", text)
+    text = NGram.normalize_vi(text)
+    detector.text += _SPACE_RUN.sub(" ", text[: detector.max_text_length])
+
+
+# random.choice(seq) is seq[_randbelow(len(seq))]; where _randbelow is CPython's
+# getrandbits loop, the walk runs that loop inline (the same draws, without two calls).
+_INLINE_DRAW = random.Random._randbelow is random.Random._randbelow_with_getrandbits  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +262,9 @@ def _probabilities(detector: Detector) -> list[float]:
         return [0.0] * languages  # langdetect raises "no features": no guesses either way
     rng = detector.random
     rng.seed(detector.seed)
+    getrandbits = rng.getrandbits
+    count = len(rows)
+    bits = count.bit_length()
     trials = detector.n_trial
     totals = [0.0] * languages
     for _ in range(trials):
@@ -251,7 +273,13 @@ def _probabilities(detector: Detector) -> list[float]:
         weight = alpha / detector.BASE_FREQ
         step = 0
         while True:
-            prob *= weight + rng.choice(rows)
+            if _INLINE_DRAW:
+                drawn = getrandbits(bits)
+                while drawn >= count:
+                    drawn = getrandbits(bits)
+                prob *= weight + rows[drawn]
+            else:
+                prob *= weight + rng.choice(rows)
             if step % 5 == 0:
                 prob /= sum(prob.tolist())
                 if prob.max() > detector.CONV_THRESHOLD or step >= detector.ITERATION_LIMIT:
