@@ -367,7 +367,7 @@ def trafilatura_cli(results: Results, work: Path, quick: bool) -> None:
         Figure(
             section,
             f"trafilatura --parallel {cpus}",
-            f"{t:.1f} s, {captures / t:.0f} pages/s ({written} files)",
+            f"{t:.1f} s, {captures / t:.0f} pages/s ({written} files: one per distinct text)",
         ),
         Figure(
             section,
