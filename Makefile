@@ -34,7 +34,7 @@ lint: $(STAMP)
 test: $(STAMP) $(PYWB_STAMP) lint
 	$(BIN)/python -m pytest
 
-# Every benchmark of the issues and one summary table (~25 min; BENCH_ARGS=--quick: < 5 min).
+# Every benchmark of the issues and one summary table (about 20 min on 2 CPUs; BENCH_ARGS=--quick: about 2 min).
 # BENCH_ARGS="--write BENCHMARKS.md" also rewrites the figures file.
 bench: $(STAMP)
 	$(BIN)/python -m bench.suite $(BENCH_ARGS)
