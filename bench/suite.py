@@ -86,37 +86,34 @@ class Results:
             print(f"  {figure.name}: {figure.value}{target}", flush=True)
 
 
-def run_process(command: Sequence[str], cwd: Path | None = None) -> Process:
-    """Run a command to its end; its resources from wait4 (its workers included)."""
+def run_process(command: Sequence[str]) -> Process:
+    """Run a command to its end (wall time only); exit on its failure."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     began = time.monotonic()
-    with subprocess.Popen(
-        list(command), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    ) as child:
-        out, err = child.communicate()
-        # communicate() reaped it already; its rusage is in RUSAGE_CHILDREN's growth
+    done = subprocess.run(list(command), env=env, capture_output=True, check=False)
     seconds = time.monotonic() - began
-    if child.returncode != 0:
-        raise SystemExit(f"bench: {' '.join(command)} failed: {err.decode()[-2000:]}")
-    return Process(seconds, 0.0, 0.0, out.decode())
+    if done.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(command)} failed: {done.stderr.decode()[-2000:]}")
+    return Process(seconds, 0.0, 0.0, done.stdout.decode())
 
 
 def measured(command: Sequence[str]) -> Process:
-    """run_process with the CPU time and peak RSS of that one process tree (wait4)."""
+    """run_process with the CPU time and peak RSS of that one process tree, from wait4
+    (its workers included: their times add up, the peak is the largest process's)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     began = time.monotonic()
-    child = subprocess.Popen(list(command), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert child.stdout is not None and child.stderr is not None
-    # Read both pipes to the end first (they are small), then reap with wait4 for its rusage.
-    out = child.stdout.read()
-    err = child.stderr.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.monotonic() - began
+    # Output to files, not pipes: nothing can block on a full pipe before wait4 reaps it.
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(list(command), env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - began
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
     if child.returncode != 0:
-        raise SystemExit(f"bench: {' '.join(command)} failed: {err.decode()[-2000:]}")
-    cpu = usage.ru_utime + usage.ru_stime
-    return Process(seconds, cpu, usage.ru_maxrss / 1024, out.decode())
+        raise SystemExit(f"bench: {' '.join(command)} failed: {stderr[-2000:]}")
+    return Process(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stdout)
 
 
 def usable_cpus() -> int:
