@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYWB_VENV := .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.installed
 
-.PHONY: demo test lint install clean screenshots
+.PHONY: demo test lint install clean screenshots bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ lint: $(STAMP)
 
 test: $(STAMP) $(PYWB_STAMP) lint
 	$(BIN)/python -m pytest
+
+# Every benchmark of the issues and one summary table (about 20 min on 2 CPUs; BENCH_ARGS=--quick: about 2 min).
+# BENCH_ARGS="--write BENCHMARKS.md" also rewrites the figures file.
+bench: $(STAMP)
+	$(BIN)/python -m bench.suite $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(PYWB_VENV) demo-data .pytest_cache .mypy_cache .ruff_cache

@@ -193,8 +193,18 @@ def _measure_changes(
     return changes, complete
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, as taskset or a container's
+    cpuset sets it), which is rebuild's default number of jobs."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def _domain_results(folders: list[Path], jobs: int) -> Iterator[DomainWork]:
-    if jobs <= 1:
+    # A worker more than there are domains would only cost its start-up (a fresh
+    # interpreter importing lxml, trafilatura and langdetect's profiles).
+    if min(jobs, len(folders)) <= 1:
         for folder in folders:
             yield process_domain(folder)
         return
@@ -203,7 +213,7 @@ def _domain_results(folders: list[Path], jobs: int) -> Iterator[DomainWork]:
     # spawn, not fork: a forked worker would share the data directory's lock (and the staged
     # index's connection) with this process, and hold the lock on if it outlived it.
     pool = ProcessPoolExecutor(
-        max_workers=jobs,
+        max_workers=min(jobs, len(folders)),
         mp_context=multiprocessing.get_context("spawn"),
         initializer=die_with_parent,
         initargs=(os.getpid(), _log_setup()),

@@ -625,7 +625,10 @@ def add_corpus_commands(sub: Any) -> None:
     )
     out_option(rebuild)
     rebuild.add_argument(
-        "--jobs", type=int, default=1, help="worker processes, one domain at a time each"
+        "--jobs",
+        type=int,
+        default=None,
+        help="worker processes, one domain at a time each (default: the CPUs it may use)",
     )
     rebuild.add_argument(
         "--from",
@@ -726,8 +729,11 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         RebuildProgress,
         describe_losses,
         rebuild,
+        usable_cpus,
     )
 
+    if args.jobs is None:
+        args.jobs = usable_cpus()
     if args.jobs < 1:
         raise UserError("--jobs must be 1 or more")
     _check_out(args.out)

@@ -84,6 +84,17 @@ def test_rebuild_from_raw_alone(crawled: Path, tmp_path: Path) -> None:
     assert snapshot(out) == snapshot(crawled)
 
 
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no CPU affinity here")
+def test_rebuild_runs_one_job_per_usable_cpu_by_default(crawled: Path, tmp_path: Path) -> None:
+    out = tmp_path / "data"
+    shutil.copytree(crawled / "raw", out / "raw")
+    assert run_cli("rebuild", "--out", str(out)).code == 0
+    db = sqlite3.connect(out / "index.sqlite")
+    (command,) = db.execute("SELECT command FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    db.close()
+    assert command == f"rebuild --jobs {len(os.sched_getaffinity(0))}"
+
+
 def test_a_fetch_after_a_rebuild_changes_nothing(
     crawled: Path,
     tmp_path: Path,
@@ -193,7 +204,7 @@ def slow(folder):
     time.sleep(0.5)
     return original(folder)
 rebuild.process_domain = slow
-sys.exit(main(["rebuild", "--out", sys.argv[1]]))
+sys.exit(main(["rebuild", "--out", sys.argv[1], "--jobs", "1"]))  # the patch is in this process
 """
 
 
