@@ -556,6 +556,74 @@ def crawl_comparisons(results: Results, work: Path, quick: bool) -> dict[str, fl
     return figures
 
 
+def discovery(results: Results, work: Path, quick: bool) -> None:
+    """What discovery asks of the archive on a large site, and what it finds on real pages."""
+    from bench import discovery_cost, discovery_recall
+
+    articles = 4_000 if quick else 20_000
+    print(f"discovery: a site of {articles:,} articles; real pages and 29 languages")
+    cost = discovery_cost.measure(articles, work / "cost")
+    first, second = cost["first"], cost["second"]
+    assert isinstance(first, dict) and isinstance(second, dict)
+    share = float(str(cost["rows_share"]))
+    results.add(
+        Figure(
+            "discovery",
+            f"CDX rows sent to find one policy on a site of {cost['site_rows']:,} captures",
+            f"{first['cdx_rows']:,} ({share:.1%}); versions "
+            f"{'as the site holds' if cost['versions_match'] else 'WRONG'}",
+            "<= 10% of the site's rows, same versions",
+            share <= discovery_cost.ROWS_TARGET and bool(cost["versions_match"]),
+        ),
+        Figure(
+            "discovery",
+            "second fetch with nothing new",
+            f"{second['replay_fetches']} replays, raw files {first['raw_files']} -> "
+            f"{second['raw_files']}, version files "
+            f"{'unchanged' if cost['second_run_files_unchanged'] else 'CHANGED'}",
+            "writes nothing",
+            second["replay_fetches"] == 0
+            and first["raw_files"] == second["raw_files"]
+            and bool(cost["second_run_files_unchanged"]),
+        ),
+    )
+    sets = {"languages": discovery_recall.language_cases()}
+    have_reference = (REFERENCE / "princeton").is_dir() and (REFERENCE / "ota").is_dir()
+    if have_reference:
+        sets["princeton"] = discovery_recall.princeton_cases(REFERENCE)
+        sets["ota"] = discovery_recall.ota_cases(REFERENCE)
+    else:
+        print(f"  (no reference pages at {REFERENCE}: real-page recall skipped)")
+    outcomes = discovery_recall.discover(
+        [c for cases in sets.values() for c in cases], work / "recall"
+    )
+    for label, cases in sets.items():
+        found = sum(1 for c in cases if outcomes[c.name].found(c))
+        results.add(
+            Figure(
+                "discovery",
+                f"discovery recall, {label}",
+                f"{found}/{len(cases)}",
+                "100%",
+                found == len(cases),
+            )
+        )
+    if have_reference:
+        verdicts = discovery_recall.check_verdicts(REFERENCE)
+        rejected = {c.name for c in sets["princeton"] if not c.version}
+        policies = [n for n in verdicts if n not in rejected]
+        passed = sum(1 for n in policies if verdicts[n] is None)
+        results.add(
+            Figure(
+                "discovery",
+                "policy check recall on real policy pages",
+                f"{passed}/{len(policies)}",
+                "100%",
+                passed == len(policies),
+            )
+        )
+
+
 def rebuild_scaling(results: Results, work: Path, quick: bool) -> float:
     sizes = [1_000, 5_000] if quick else [1_000, 20_000, 100_000]
     print(f"rebuild scaling: {', '.join(f'{n:,}' for n in sizes)} captures (default jobs)")
@@ -807,7 +875,7 @@ def main(argv: list[str] | None = None) -> int:
     began = time.monotonic()
     load_before = os.getloadavg()[0]
     results = Results()
-    sections = set(args.only or ["rebuild", "split", "cli", "crawl", "scale"])
+    sections = set(args.only or ["rebuild", "split", "cli", "crawl", "discovery", "scale"])
     with tempfile.TemporaryDirectory(prefix="policy-archive-bench-") as tmp:
         work = Path(tmp)
         if "rebuild" in sections:
@@ -819,6 +887,8 @@ def main(argv: list[str] | None = None) -> int:
         crawl: dict[str, float] = {}
         if "crawl" in sections:
             crawl = crawl_comparisons(results, work / "d", args.quick)
+        if "discovery" in sections:
+            discovery(results, work / "g", args.quick)
         if "scale" in sections:
             rebuild_rate = rebuild_scaling(results, work / "e", args.quick)
             crawl_rate = crawl_scaling(results, work / "f", args.quick)
