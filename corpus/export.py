@@ -53,6 +53,8 @@ CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def _csv_value(value: object) -> object:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):
+        return " ".join(map(str, value))  # archive URLs hold no spaces
     if isinstance(value, str):
         return csv_cell(value)
     return "" if value is None else value
@@ -75,6 +77,7 @@ def parquet_schema() -> Any:
         "words_removed": pa.int32(),
         "revert_of": pa.int32(),
         "flapping": pa.bool_(),
+        "archives": pa.list_(pa.string()),
     }
     return pa.schema([(name, types.get(name, pa.string())) for name in EXPORT_FIELDS])
 

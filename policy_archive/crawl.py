@@ -86,7 +86,7 @@ def run_crawl(
 
     from crawler.politeness import current_gate, reset_gates
     from crawler.spiders.history import PolicyHistorySpider
-    from webarchive.wayback import Archive
+    from webarchive.wayback import parse_archives
 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
@@ -100,7 +100,7 @@ def run_crawl(
     # Without -v the progress and the summary speak for the crawl.
     settings.set("LOG_LEVEL", "INFO" if verbose else "CRITICAL", priority="cmdline")
     settings.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
-    parsed = Archive.parse(archive)
+    parsed = parse_archives(archive)[0]
     # The pace is set per archive host by the token buckets (crawler.politeness); the
     # concurrency only decides how many round trips overlap.
     concurrency = (
@@ -279,7 +279,9 @@ def print_summary(
     results = list(_results_head(frontier, detail_limit + 1))
     counts = frontier.counts()
     total = sum(counts.values())
-    print(f"policy-archive crawl from {archive}", file=stream)
+    from webarchive.wayback import archives_label
+
+    print(f"policy-archive crawl from {archives_label(archive)}", file=stream)
     first_file: str | None = None
     if total <= detail_limit:
         for domain, state, _reason, summary in results:
