@@ -873,15 +873,15 @@ class DomainCrawl:
                 yield self._assigned_item(record, holder)
 
     def _new_sources(self) -> Iterable[CaptureSourceItem]:
-        """Archives that list a capture the corpus already held, not yet known to."""
+        """Archives that list a capture the corpus already held, not yet known to. Only
+        a run over several archives adds them: a run over one (the same archive, perhaps
+        at a new address) records what it stores and, with nothing new, writes nothing."""
+        if len(self.archives) == 1:
+            return
         for where, holders in sorted(self.listed.items()):
             if where not in self.known.stored or where in self.emitted:
                 continue
-            known = self.known.sources.get(where)
-            if known is None:
-                if len(self.archives) == 1:
-                    continue  # nothing recorded of its sources: the archive that stored it
-                known = frozenset()
+            known = self.known.sources.get(where, frozenset())
             for index, record in sorted(holders.items()):
                 archive = self.archives[index]
                 if archive.base not in known:
