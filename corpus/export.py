@@ -34,6 +34,16 @@ def write_jsonl(store: Store, stream: TextIO) -> int:
     return count
 
 
+def write_captures_jsonl(store: Store, stream: TextIO) -> int:
+    """One JSON object per policy capture: when, how its text is known, the archive it
+    was read from and every archive holding it."""
+    count = 0
+    for row in store.capture_rows():
+        stream.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+        count += 1
+    return count
+
+
 def write_csv(store: Store, stream: TextIO) -> int:
     writer = csv.writer(stream)
     writer.writerow(EXPORT_FIELDS)

@@ -184,7 +184,7 @@ def _migrate_4_to_5(db: sqlite3.Connection) -> None:
     ).fetchall()
     db.executemany(
         "INSERT OR IGNORE INTO capture_sources VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(d, k, u, ts, archive_base(a), a, g) for d, k, u, ts, a, g in rows],
+        [(d, k, u, ts, archive_base(a) or a, a, g) for d, k, u, ts, a, g in rows],
     )
 
 
@@ -885,6 +885,46 @@ class Store:
             *fields, text, title = row
             version = _version(tuple(fields))
             yield ExportRow(version, text, title or "", self.version_archives(version))
+
+    def capture_rows(self) -> Iterator[dict[str, object]]:
+        """Every policy capture with the archive it was read (or cited) from and every
+        archive holding it, in (domain, kind, time) order: `export --captures`."""
+        sources: dict[tuple[str, str, str, str], list[dict[str, str]]] = defaultdict(list)
+        if self.has_table("capture_sources"):
+            for d, k, u, ts, archive, archive_url, digest in self.db.execute(
+                "SELECT domain, kind, url, timestamp, archive, archive_url, digest "
+                "FROM capture_sources ORDER BY archive"
+            ):
+                sources[(d, k, u, ts)].append(
+                    {"archive": archive, "archive_url": archive_url, "digest": digest}
+                )
+        rows = self.db.execute(
+            "SELECT domain, kind, url, timestamp, archive_url, digest, source, text_digest "
+            "FROM captures WHERE role=? ORDER BY domain, kind, timestamp, url",
+            (ROLE_POLICY,),
+        )
+        for domain, kind, url, ts, archive_url, digest, source, text_digest in rows:
+            key = (domain, kind, url, ts)
+            yield {
+                "domain": domain,
+                "kind": kind,
+                "url": url,
+                "timestamp": ts,
+                "date": iso_date(ts),
+                "basis": source,
+                "archive": archive_base(archive_url),
+                "archive_url": archive_url,
+                "digest": digest,
+                "text_digest": text_digest,
+                "sources": sources.get(key)
+                or [
+                    {
+                        "archive": archive_base(archive_url),
+                        "archive_url": archive_url,
+                        "digest": digest,
+                    }
+                ],
+            }
 
     def version_archives(self, v: Version) -> tuple[str, ...]:
         """The archives holding any capture of version `v`: the captures of its track

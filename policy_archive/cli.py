@@ -670,6 +670,12 @@ def add_corpus_commands(sub: Any) -> None:
         type=_output_arg,
         help="write to this regular file (and a dataset card beside it); - is standard output",
     )
+    export.add_argument(
+        "--captures",
+        action="store_true",
+        help="one JSON line per policy capture instead (its archive and every archive "
+        "holding it) on standard output",
+    )
 
     stats = sub.add_parser("stats", help="domains, policies, versions, captures, drops")
     out_option(stats)
@@ -784,6 +790,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     if args.output is None and args.format == "parquet" and sys.stdout.isatty():
         raise UserError("parquet is binary: give --output FILE or redirect standard output")
+    if args.captures:
+        return _export_captures(args)
     store = _open_corpus(args.out)
     try:
         count = export(store, args.format, args.output, sys.stdout.buffer)
@@ -797,6 +805,20 @@ def cmd_export(args: argparse.Namespace) -> int:
             f"{count} versions written to {args.output} (card: {card_path(args.output)})",
             file=sys.stderr,
         )
+    return 0
+
+
+def _export_captures(args: argparse.Namespace) -> int:
+    from corpus.export import write_captures_jsonl
+
+    if args.format != "jsonl" or args.output is not None:
+        raise UserError("--captures writes JSON lines to standard output only")
+    store = _open_corpus(args.out)
+    try:
+        write_captures_jsonl(store, sys.stdout)
+    finally:
+        store.close()
+    sys.stdout.flush()
     return 0
 
 

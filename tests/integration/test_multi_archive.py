@@ -21,7 +21,7 @@ import pytest
 
 from bench import multi_archive as world
 from localarchive.server import Faults, LocalArchive
-from tests.integration.conftest import READ_FIELDS, run_cli
+from tests.integration.conftest import READ_FIELDS, free_port, run_cli
 
 # fields that name where a capture was read, which differs between the merged crawl and
 # the reference (one archive holding everything)
@@ -122,6 +122,14 @@ def test_three_archives_give_the_versions_of_one_archive_holding_every_capture(
         # the provenance line names that capture in its own archive
         first_line = (out / row["path"]).read_text(encoding="utf-8").splitlines()[0]
         assert row["archive"] in first_line and cited[1] in first_line
+    # the capture export: each capture once, its archive and every archive holding it
+    listed = run_cli("export", "--out", str(out), "--captures")
+    assert listed.code == 0, listed.stderr
+    lines = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert len(lines) == world.CAPTURES
+    for line in lines:
+        assert {s["archive"] for s in line["sources"]} == held[line["timestamp"]]
+        assert line["archive"] in held[line["timestamp"]]
     # pywb's own collection and the TimeMap-only one are both cited somewhere
     cited_archives = {row["archive"] for row in rows}
     assert len(cited_archives) >= 2
@@ -192,3 +200,21 @@ def test_an_archive_failing_midway_leaves_the_others_whole_and_a_rerun_fills_the
         assert _comparable(rows) == _comparable(reference)
         held = _held({**archives, world.IA: failing.url})
         assert _sources(out) == held
+
+
+def test_an_archive_that_is_down_is_given_up_and_the_others_are_whole(
+    archives: dict[str, str], tmp_path: Path
+) -> None:
+    down = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    out = tmp_path / "data"
+    result = _fetch(out, down, archives[world.PYWB], archives[world.MEMENTO])
+    assert result.code == 1, result.stderr
+    assert f"gave up on {down}" in result.stderr
+    assert "Traceback" not in result.stderr
+    stored = {ts for _, ts in _policy_captures(out)}
+    assert stored == {
+        world.timestamp_of(n)
+        for n in range(world.CAPTURES)
+        if world.holders(n) & {world.PYWB, world.MEMENTO}
+    }
+    assert all(down not in sources for sources in _sources(out).values())
