@@ -62,10 +62,10 @@ class Archive:
         if parts.query or parts.fragment:
             raise ArchiveUrlError(f"archive URL must not have a query or fragment: {value!r}")
         base = raw.rstrip("/")
-        if dialect != DIALECT_IA and not urlsplit(base).path.strip("/"):
+        if dialect == DIALECT_PYWB and not urlsplit(base).path.strip("/"):
             raise ArchiveUrlError(
-                f"a {dialect} archive URL names its collection or path: "
-                f"{dialect}+http://HOST:PORT/COLLECTION, not {value!r}"
+                f"a pywb archive URL names its collection: pywb+http://HOST:PORT/COLLECTION, "
+                f"not {value!r}"
             )
         return cls(base=base, dialect=dialect)
 

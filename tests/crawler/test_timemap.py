@@ -102,8 +102,13 @@ def test_memento_archive_urls() -> None:
     )
     assert archive.is_cdx_url(archive.timemap_url("https://x.example/"))
     assert not archive.is_cdx_url(archive.replay_url("20200101000000", "https://x.example/"))
+    # an archive whose TimeMaps sit at its root
+    root = Archive.parse("memento+https://archive.example/")
+    assert root.timemap_url("https://x.example/") == (
+        "https://archive.example/timemap/link/https://x.example/"
+    )
     with pytest.raises(ArchiveUrlError):
-        Archive.parse("memento+https://arquivo.pt/")  # a TimeMap path needs its prefix
+        Archive.parse("memento+ftp://archive.example/x")
 
 
 def test_the_archive_of_a_replay_url() -> None:
