@@ -256,8 +256,8 @@ def _drops(out: Path) -> list[tuple[str, str, str]]:
 
 
 def check_verdicts(reference: Path) -> dict[str, str | None]:
-    """The policy check's verdict on every real HTML page of the reference (None: a
-    policy), each judged as a capture of its case's domain."""
+    """The policy check's verdict on every real page of the reference, HTML or PDF
+    (None: a policy), each judged as a capture of its case's domain."""
     verdicts: dict[str, str | None] = {}
     pages: list[tuple[str, str, str, bytes]] = [
         (c.name, c.domain, c.url, c.body) for c in princeton_cases(reference)
@@ -265,9 +265,7 @@ def check_verdicts(reference: Path) -> dict[str, str | None]:
     folder = reference / "ota"
     with (folder / "manifest.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            if row["document_type"] != "Privacy Policy" or not row["snapshot_path"].endswith(
-                ".html"
-            ):
+            if row["document_type"] != "Privacy Policy":
                 continue
             host = urlsplit(row["source_url"]).hostname or ""
             body = (folder / row["snapshot_path"]).read_bytes()
@@ -283,7 +281,7 @@ def check_verdicts(reference: Path) -> dict[str, str | None]:
             timestamp="20200101000000",
             archive_url=url,
             digest="-",
-            headers=(("Content-Type", "text/html"),),
+            headers=(("Content-Type", "application/pdf" if body[:5] == b"%PDF-" else "text/html"),),
             body=body,
         )
         verdicts[name] = process_capture(capture).drop_reason

@@ -24,6 +24,7 @@ from corpus.limits import (
 )
 from corpus.models import Document, Processed, RawCapture
 from corpus.normalise import normalise_text
+from corpus.pdf import extract_pdf, is_pdf
 from corpus.policy import check_policy, select_kind_section
 from corpus.split import LanguagePart, split_languages
 
@@ -40,11 +41,15 @@ def process_capture(capture: RawCapture) -> Processed:
         return Processed(drop_reason=f"http_{capture.status}")
     content_type = capture.header("content-type")
     mime = (content_type or "").split(";", 1)[0].strip().lower()
-    if mime not in _HTML_TYPES:
+    pdf = is_pdf(capture.body, mime)
+    if mime not in _HTML_TYPES and not pdf:
         return Processed(drop_reason="not_html")
     try:
         with time_limit(EXTRACTION_SECONDS):
             body = decode_content(capture.body, capture.header("content-encoding"))
+            if pdf:
+                extracted = narrowed(extract_pdf(body), capture.kind)
+                return _judge_and_split(extracted, capture.kind, capture.url, capture.domain)
             check_text_bytes(body)
             decoded = decode_html(body, content_type)
             extracted = extract_policy(decoded.text, capture.url, capture.kind)
@@ -74,7 +79,11 @@ def _judge_and_split(extracted: Extracted, kind: str, url: str, domain: str) -> 
 
 def extract_policy(html: str, url: str | None, kind: str | None) -> Extracted:
     """The page's main text, narrowed to the `kind` document where a page holds several."""
-    extracted = extract_markdown(html, url)
+    return narrowed(extract_markdown(html, url), kind)
+
+
+def narrowed(extracted: Extracted, kind: str | None) -> Extracted:
+    """`extracted` cut to its `kind` document where it holds several."""
     if kind is None:
         return extracted
     blocks = tuple(select_kind_section(extracted.blocks, kind))

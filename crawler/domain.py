@@ -53,12 +53,12 @@ from webarchive.wayback import DIALECT_MEMENTO, Archive
 
 log = logging.getLogger(__name__)
 
-# Listing filters: HTML answered 200 or a redirect (a policy that moved), plus revisits
+# Listing filters: HTML (or a PDF: some policies are published only so) answered 200 or a redirect (a policy that moved), plus revisits
 # (status "-"), which repeat a capture's bytes at a later date and so extend how long a
 # version was seen. Applied again client-side: pywb reads filters differently.
 LISTING_FILTERS = (
     "statuscode:200|30[1278]|-",
-    "mimetype:text/html|application/xhtml\\+xml|warc/revisit",
+    "mimetype:text/html|application/xhtml\\+xml|application/pdf|warc/revisit",
 )
 # The homepage's own captures: in HTML, one a month (`collapse` keeps the first row of
 # each month), so a site captured every hour costs 12 rows a year. Redirects too: many

@@ -246,6 +246,10 @@ def exit_status(outcome: CrawlOutcome, counts: dict[str, int]) -> int:
         return EXIT_FAILED  # an archive's captures are missing: the next run fills the gap
     if outcome.stats.get("policy/captures/pending"):
         return EXIT_FAILED  # captures left for the next run: this one is not complete
+    if outcome.stats.get("policy/discovery/hint_listing_failed"):
+        # discovery went on with homepage links alone: a policy may have been missed,
+        # and the next run asks the archive again
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -386,7 +390,8 @@ def report_problems(
         say(
             f"policy-archive: warning: the archive failed on {_count(unsearched, 'listing')} "
             "of policy-like URLs (after asking again in time slices); those domains' "
-            "policies were looked for through their homepage links alone (see the run report)"
+            "policies were looked for through their homepage links alone (see the run report); "
+            "re-run the same command to ask again"
         )
     for label, reason in outcome.archives.items():
         if reason is not None:

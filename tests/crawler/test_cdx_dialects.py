@@ -58,7 +58,9 @@ def test_pywb_query_uses_regex_filters_and_no_paging() -> None:
     query = CdxQuery("acme-shop.com", match_type="domain", filters=LISTING_FILTERS, limit=50)
     params = parse_qs(urlsplit(query.url_for("http://h/coll/cdx", "key", DIALECT_PYWB)).query)
     # status is left to the client: pywb's revisit rows have no status to match
-    assert params["filter"] == ["~mime:text/html|application/xhtml\\+xml|warc/revisit"]
+    assert params["filter"] == [
+        "~mime:text/html|application/xhtml\\+xml|application/pdf|warc/revisit"
+    ]
     assert params["fl"] == ["urlkey,timestamp,url,mime,status,digest,length"]
     assert "limit" not in params and "showResumeKey" not in params and "resumeKey" not in params
 

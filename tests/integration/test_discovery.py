@@ -189,7 +189,9 @@ def test_a_hint_listing_the_archive_cannot_answer_leaves_the_homepage_links(
             "--retries", "0",
         )  # fmt: skip
         hints = [p for p in (log.path for log in archive.requests) if "filter=original" in p]
-    assert result.code == 0, result.stderr
+    # the run says it did not search everything: exit 1, and how to ask again
+    assert result.code == 1, result.stderr
+    assert "re-run the same command to ask again" in result.stderr
     assert len(hints) >= 2 and any("from=1996" in p for p in hints)  # sliced, then given up
     assert "failed on 1 listing of policy-like URLs" in result.stderr
     # the homepage links still lead to the policy: its three texts

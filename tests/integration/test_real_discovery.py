@@ -29,16 +29,9 @@ PRINCETON = princeton_cases(REFERENCE) if HAVE_REFERENCE else []
 OTA = ota_cases(REFERENCE) if HAVE_REFERENCE else []
 LANGUAGES = language_cases()
 
-PDF_ONLY = pytest.mark.xfail(
-    strict=True, reason="published as PDF only: the pipeline extracts HTML policies"
-)
-
 
 def _param(case: Case) -> object:
-    marks = []
-    if case.content_type == "application/pdf":
-        marks.append(PDF_ONLY)
-    return pytest.param(case, marks=marks, id=case.name)
+    return pytest.param(case, id=case.name)
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +88,7 @@ def test_discovery_recall(outcomes: dict[str, Outcome], capsys: pytest.CaptureFi
     for label, cases in (("languages", LANGUAGES), ("princeton", PRINCETON), ("ota", OTA)):
         if not cases:
             continue
-        reachable = [c for c in cases if c.version and c.content_type != "application/pdf"]
+        reachable = [c for c in cases if c.version]
         found = [c for c in reachable if outcomes[c.name].found(c)]
         elsewhere = sum(1 for c in found if c.off_domain)
         lines.append(f"{label} {len(found)}/{len(reachable)} ({elsewhere} on another host)")
