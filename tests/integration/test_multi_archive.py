@@ -218,3 +218,29 @@ def test_an_archive_that_is_down_is_given_up_and_the_others_are_whole(
         if world.holders(n) & {world.PYWB, world.MEMENTO}
     }
     assert all(down not in sources for sources in _sources(out).values())
+
+
+def test_an_archive_answering_429_pauses_alone_and_is_given_up_while_the_others_go_on(
+    archives: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("limited")
+    warcs = world.write_archives(folder)
+    out = folder / "data"
+    # every listing call answers 429: the archive's pauses (short here) double until the
+    # run gives up on it; the other two archives are not paused by it
+    with LocalArchive(warcs[world.IA], faults=Faults(cdx_limit=0)) as limited:
+        args = ["fetch", world.DOMAIN, "--out", str(out), "--backoff", "0.05"]
+        for spec in (limited.url, archives[world.PYWB], archives[world.MEMENTO]):
+            args += ["--archive", spec]
+        result = run_cli(*args)
+        answered_429 = sum(1 for r in limited.requests if r.status == 429)
+        url = limited.url
+    assert result.code == 1, result.stderr
+    assert f"gave up on {url}" in result.stderr and "429" in result.stderr
+    assert answered_429 > 1  # paused and asked again, not given up at the first 429
+    stored = {ts for _, ts in _policy_captures(out)}
+    assert stored == {
+        world.timestamp_of(n)
+        for n in range(world.CAPTURES)
+        if world.holders(n) & {world.PYWB, world.MEMENTO}
+    }
