@@ -909,7 +909,20 @@ class DomainCrawl:
         return also
 
     def _list(self, index: int, record: CdxRecord) -> None:
-        self.listed.setdefault((record.original, record.timestamp), {}).setdefault(index, record)
+        holders = self.listed.setdefault((record.original, record.timestamp), {})
+        if index not in holders and record.digest not in ("", "-"):
+            known = {r.digest for r in holders.values()} - {"", "-"}
+            if known and record.digest not in known:
+                # the same URL and second with other bytes: still one capture (read from
+                # the first archive); each source keeps the digest its archive lists
+                self.count("policy/listing/same_capture_other_digest")
+                log.info(
+                    "%s: %s %s is listed with other digests by other archives",
+                    self.domain,
+                    record.original,
+                    record.timestamp,
+                )
+        holders.setdefault(index, record)
 
     def _elsewhere(self, call: ReplayCall, reason: str) -> list[Output] | None:
         """A policy capture one archive could not give, asked of the next archive that
