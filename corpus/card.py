@@ -21,6 +21,8 @@ _FIELDS = (
     ("last_seen_basis", "the same for the last capture"),
     ("url", "the policy's original URL"),
     ("archive_url", "the `id_` replay URL of the capture the version cites (the first read)"),
+    ("archive", "the archive (base URL) of that capture"),
+    ("archives", "every archive holding one of the version's captures (base URLs)"),
     ("sha256", "sha256 of `text` (UTF-8)"),
     ("path", "the version's markdown file, relative to the data directory"),
     ("text", "the policy as markdown, without the provenance line"),

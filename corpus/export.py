@@ -34,6 +34,16 @@ def write_jsonl(store: Store, stream: TextIO) -> int:
     return count
 
 
+def write_captures_jsonl(store: Store, stream: TextIO) -> int:
+    """One JSON object per policy capture: when, how its text is known, the archive it
+    was read from and every archive holding it."""
+    count = 0
+    for row in store.capture_rows():
+        stream.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+        count += 1
+    return count
+
+
 def write_csv(store: Store, stream: TextIO) -> int:
     writer = csv.writer(stream)
     writer.writerow(EXPORT_FIELDS)
@@ -53,6 +63,8 @@ CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def _csv_value(value: object) -> object:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):
+        return " ".join(map(str, value))  # archive URLs hold no spaces
     if isinstance(value, str):
         return csv_cell(value)
     return "" if value is None else value
@@ -75,6 +87,7 @@ def parquet_schema() -> Any:
         "words_removed": pa.int32(),
         "revert_of": pa.int32(),
         "flapping": pa.bool_(),
+        "archives": pa.list_(pa.string()),
     }
     return pa.schema([(name, types.get(name, pa.string())) for name in EXPORT_FIELDS])
 

@@ -12,6 +12,9 @@ SOURCE_FETCHED = "fetched"  # its own bytes, as the archive sent them
 SOURCE_SAME_BYTES = "same_bytes"  # not fetched: the archive lists a fetched capture's digest
 SOURCE_INFERRED = "inferred"  # not fetched: `changes`, between two fetched equal texts
 SOURCE_UNKNOWN = "unknown"  # recorded by a version that did not say (before schema 3)
+# Not a capture record: one more archive listing a capture already recorded (same URL,
+# same second); it adds a source to that capture and never a capture of its own.
+SOURCE_LISTED = "listed"
 # How firmly a capture's text is known: a record of a capture is only ever replaced by
 # a firmer one (a later run reads a capture an earlier one inferred).
 SOURCE_RANK = {SOURCE_UNKNOWN: 0, SOURCE_INFERRED: 1, SOURCE_SAME_BYTES: 2, SOURCE_FETCHED: 3}
@@ -42,6 +45,9 @@ class RawCapture:
     # "inferred" (`changes`: between two fetched captures showing the same text)
     source: str = "fetched"
     cdx_digest: str = ""  # its own CDX digest, when its text is another capture's
+    # the same capture (URL, second) in other archives: (replay URL, the digest that
+    # archive lists, "-" if none); one capture with every source, never counted twice
+    also_in: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_revisit(self) -> bool:

@@ -16,7 +16,7 @@ import os
 import secrets
 import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
@@ -30,6 +30,7 @@ from warcio.warcwriter import WARCWriter
 
 from corpus.models import (
     SOURCE_INFERRED,
+    SOURCE_LISTED,
     SOURCE_RANK,
     SOURCE_SAME_BYTES,
     SOURCE_UNKNOWN,
@@ -52,6 +53,8 @@ H_SOURCE = "WARC-Source-URI"  # the replay URL the bytes came from
 # digest in H_CDX_DIGEST (H_DIGEST then the fetched capture's); they are still read.
 H_KNOWN = "Policy-Archive-Known-As"
 H_CDX_DIGEST = "Policy-Archive-CDX-Digest"
+# The same capture (URL, second) in other archives, as JSON: [[replay URL, digest], ...]
+H_ALSO_IN = "Policy-Archive-Also-In"
 # The body of the metadata record of a capture not fetched: a JSON object.
 UNFETCHED_CONTENT_TYPE = "application/json"
 # The rule each kind of unfetched capture rests on, as its metadata record states it.
@@ -60,6 +63,8 @@ UNFETCHED_RULES = {
     "fetched capture it rests on: the same bytes, not fetched again",
     SOURCE_INFERRED: "strategy changes: this capture lies between two fetched captures of "
     "its URL that show the same text, so it is taken to show that text; not fetched",
+    SOURCE_LISTED: "another archive lists this capture (same URL, same second) that the "
+    "corpus already holds: one more source of it, not another capture",
 }
 # WARC-Date cannot hold the archive's odd timestamps (day 00, second 60): keep them verbatim.
 H_TIMESTAMP = "Policy-Archive-Timestamp"
@@ -118,6 +123,8 @@ class RawWriter:
             H_TIMESTAMP: capture.timestamp,
             "WARC-Date": _warc_date(capture.timestamp),
         }
+        if capture.also_in:
+            extra[H_ALSO_IN] = json.dumps([list(pair) for pair in capture.also_in])
         if capture.body is None:
             writer.write_record(_unfetched_record(writer, capture))
             return
@@ -212,6 +219,7 @@ def _unfetched_record(writer: WARCWriter, capture: RawCapture) -> object:
             "cdx_digest": capture.own_digest,
             "archive_url": capture.archive_url,
             "rests_on": rests_on,
+            "also_in": [list(pair) for pair in capture.also_in],
         },
         sort_keys=True,
     ).encode("utf-8")
@@ -412,6 +420,7 @@ def _capture(record: ArchiveIterator) -> RawCapture | None:
     url = headers.get_header("WARC-Target-URI")
     ts = headers.get_header(H_TIMESTAMP) or _compact(headers.get_header("WARC-Date"))
     common = {
+        "also_in": _also_in(headers.get_header(H_ALSO_IN)),
         "domain": headers.get_header(H_DOMAIN),
         "kind": headers.get_header(H_KIND),
         "role": headers.get_header(H_ROLE),
@@ -461,6 +470,7 @@ def _unfetched_capture(record: ArchiveIterator) -> RawCapture | None:
             refers_to=refers,
             source=str(body["known_as"]) or SOURCE_UNKNOWN,
             cdx_digest=own,
+            also_in=tuple((str(u), str(d)) for u, d in body.get("also_in", ())),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"a metadata record that cannot be read: {exc}") from exc
@@ -468,14 +478,43 @@ def _unfetched_capture(record: ArchiveIterator) -> RawCapture | None:
 
 def firmest(captures: Iterable[RawCapture]) -> list[RawCapture]:
     """One record per capture, the firmest (SOURCE_RANK; the first read of equals): a
-    capture inferred by one run and fetched by a later one is the fetched capture."""
+    capture inferred by one run and fetched by a later one is the fetched capture. Its
+    sources are every archive any record of it names (`listed` records add theirs)."""
     best: dict[tuple[str, str, str, str], RawCapture] = {}
+    sources: dict[tuple[str, str, str, str], list[tuple[str, str]]] = {}
     for capture in captures:
         key = (capture.domain, capture.kind, capture.url, capture.timestamp)
+        found = sources.setdefault(key, [])
+        found.extend(capture.also_in)
+        if capture.source == SOURCE_LISTED:
+            found.append((capture.archive_url, capture.own_digest))
+            continue
+        found.append((capture.archive_url, capture.own_digest))
         held = best.get(key)
         if held is None or SOURCE_RANK.get(capture.source, 0) > SOURCE_RANK.get(held.source, 0):
             best[key] = capture
-    return list(best.values())
+    out = []
+    for key, capture in best.items():
+        seen = {capture.archive_url}
+        also: list[tuple[str, str]] = []
+        for url, digest in sources[key]:
+            if url not in seen:
+                seen.add(url)
+                also.append((url, digest))
+        out.append(replace(capture, also_in=tuple(also)))
+    orphans = len([k for k in sources if k not in best])
+    if orphans:
+        log.warning("%d source record(s) name a capture no raw record holds", orphans)
+    return out
+
+
+def _also_in(value: str | None) -> tuple[tuple[str, str], ...]:
+    if not value:
+        return ()
+    try:
+        return tuple((str(u), str(d)) for u, d in json.loads(value))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"a {H_ALSO_IN} header that cannot be read: {exc}") from exc
 
 
 def _compact(warc_date: str) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from corpus.diff import Change, measure_change
 from corpus.lock import DataDirLock, LockedError
-from corpus.models import ROLE_POLICY, Processed, RawCapture, TrackCapture
+from corpus.models import ROLE_POLICY, SOURCE_LISTED, Processed, RawCapture, TrackCapture
 from corpus.normalise import comparison_key
 from corpus.process import process_capture
 from corpus.rawstore import RAW_DIR, RawDamage, domain_folders, firmest, read_raw
@@ -274,6 +274,8 @@ def recover_domain(store: Store, root: Path, domain: str, kind: str) -> int:
                 continue
             processed = process_capture(capture) if capture.body is not None else None
             store.add_capture(capture, processed)
+            if capture.source == SOURCE_LISTED:
+                continue  # one more source of a capture, not a capture of its own
             known[(capture.url, capture.timestamp)] = capture.digest
             recovered += 1
     return recovered

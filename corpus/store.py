@@ -20,6 +20,7 @@ from corpus.diff import Change, measure_change
 from corpus.models import (
     ROLE_POLICY,
     SOURCE_FETCHED,
+    SOURCE_LISTED,
     SOURCE_RANK,
     Processed,
     RawCapture,
@@ -32,13 +33,13 @@ from corpus.producer import producer_info
 from corpus.render import render_version, version_path
 from corpus.staging import recover
 from corpus.versioning import build_versions
-from webarchive.wayback import iso_date
+from webarchive.wayback import archive_base, iso_date
 
 log = logging.getLogger(__name__)
 
 INDEX_NAME = "index.sqlite"
 _IN_CHUNK = 500  # parameters per IN (...) query: well under SQLite's limit
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # The current schema; older indexes reach it through _MIGRATIONS.
 _SCHEMA = """
@@ -103,6 +104,14 @@ CREATE TABLE IF NOT EXISTS homepage_links (
     domain TEXT NOT NULL, kind TEXT NOT NULL, url TEXT NOT NULL, timestamp TEXT NOT NULL,
     links TEXT NOT NULL, PRIMARY KEY (domain, kind, url, timestamp)
 );
+-- Every archive holding a capture: the one it was read (or cited) from and any other
+-- listing the same URL at the same second, with the replay URL and digest that archive
+-- gives ("-": none, a TimeMap). One capture, several sources: never counted twice.
+CREATE TABLE IF NOT EXISTS capture_sources (
+    domain TEXT NOT NULL, kind TEXT NOT NULL, url TEXT NOT NULL, timestamp TEXT NOT NULL,
+    archive TEXT NOT NULL, archive_url TEXT NOT NULL, digest TEXT NOT NULL,
+    PRIMARY KEY (domain, kind, url, timestamp, archive)
+);
 CREATE VIEW IF NOT EXISTS drops AS
     SELECT c.domain, c.kind, c.url, c.timestamp, p.drop_reason AS reason
     FROM captures c JOIN payloads p ON p.kind = c.kind AND p.digest = c.text_digest
@@ -166,11 +175,25 @@ def _migrate_3_to_4(db: sqlite3.Connection) -> None:
     db.execute("INSERT OR IGNORE INTO pending SELECT DISTINCT domain, kind FROM captures")
 
 
+def _migrate_4_to_5(db: sqlite3.Connection) -> None:
+    """Captures keep their sources (capture_sources): until now each came from the one
+    archive its replay URL names."""
+    _create_schema(db)
+    rows = db.execute(
+        "SELECT domain, kind, url, timestamp, archive_url, digest FROM captures"
+    ).fetchall()
+    db.executemany(
+        "INSERT OR IGNORE INTO capture_sources VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(d, k, u, ts, archive_base(a) or a, a, g) for d, k, u, ts, a, g in rows],
+    )
+
+
 # _MIGRATIONS[n] takes an index from schema n to n + 1, inside one transaction.
 _MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
     3: _migrate_3_to_4,
+    4: _migrate_4_to_5,
 }
 
 
@@ -257,6 +280,8 @@ EXPORT_FIELDS = (
     "last_seen_basis",
     "url",
     "archive_url",
+    "archive",
+    "archives",
     "sha256",
     "path",
     "text",
@@ -274,6 +299,8 @@ class ExportRow:
     version: Version
     text: str
     title: str = ""
+    # base URLs of every archive holding one of the version's captures
+    archives: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         v = self.version
@@ -290,6 +317,9 @@ class ExportRow:
             "last_seen_basis": v.last_source,
             "url": v.url,
             "archive_url": v.archive_url,
+            # the archive the cited capture was read from, and all that hold its captures
+            "archive": archive_base(v.archive_url),
+            "archives": list(self.archives),
             "sha256": v.text_sha,
             "path": v.path,
             "text": self.text,
@@ -560,9 +590,42 @@ class Store:
             for capture, processed in batch:
                 self._insert_capture(capture, processed, keys or {})
 
+    def _add_sources(self, capture: RawCapture) -> None:
+        self.db.executemany(
+            "INSERT OR IGNORE INTO capture_sources VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    capture.domain,
+                    capture.kind,
+                    capture.url,
+                    capture.timestamp,
+                    archive_base(url) or url,
+                    url,
+                    digest,
+                )
+                for url, digest in ((capture.archive_url, capture.own_digest), *capture.also_in)
+            ],
+        )
+
+    def capture_sources(self, domain: str, kind: str) -> dict[tuple[str, str], frozenset[str]]:
+        """(url, timestamp) -> the archives (base URLs) known to hold the capture."""
+        if not self.has_table("capture_sources"):
+            return {}
+        found: dict[tuple[str, str], set[str]] = defaultdict(set)
+        rows = self.db.execute(
+            "SELECT url, timestamp, archive FROM capture_sources WHERE domain=? AND kind=?",
+            (domain, kind),
+        )
+        for url, ts, archive in rows:
+            found[(url, ts)].add(archive)
+        return {where: frozenset(archives) for where, archives in found.items()}
+
     def _insert_capture(
         self, capture: RawCapture, processed: Processed | None, keys: Mapping[str, str]
     ) -> None:
+        self._add_sources(capture)
+        if capture.source == SOURCE_LISTED:
+            return  # one more source of a capture already recorded, never a capture
         # A capture is recorded once, and replaced only by a firmer record of it (a later
         # `--strategy all` run reads the captures `changes` inferred).
         self.db.execute(
@@ -829,7 +892,64 @@ class Store:
         )
         for row in rows:
             *fields, text, title = row
-            yield ExportRow(_version(tuple(fields)), text, title or "")
+            version = _version(tuple(fields))
+            yield ExportRow(version, text, title or "", self.version_archives(version))
+
+    def capture_rows(self) -> Iterator[dict[str, object]]:
+        """Every policy capture with the archive it was read (or cited) from and every
+        archive holding it, in (domain, kind, time) order: `export --captures`."""
+        sources: dict[tuple[str, str, str, str], list[dict[str, str]]] = defaultdict(list)
+        if self.has_table("capture_sources"):
+            for d, k, u, ts, archive, archive_url, digest in self.db.execute(
+                "SELECT domain, kind, url, timestamp, archive, archive_url, digest "
+                "FROM capture_sources ORDER BY archive"
+            ):
+                sources[(d, k, u, ts)].append(
+                    {"archive": archive, "archive_url": archive_url, "digest": digest}
+                )
+        rows = self.db.execute(
+            "SELECT domain, kind, url, timestamp, archive_url, digest, source, text_digest "
+            "FROM captures WHERE role=? ORDER BY domain, kind, timestamp, url",
+            (ROLE_POLICY,),
+        )
+        for domain, kind, url, ts, archive_url, digest, source, text_digest in rows:
+            key = (domain, kind, url, ts)
+            yield {
+                "domain": domain,
+                "kind": kind,
+                "url": url,
+                "timestamp": ts,
+                "date": iso_date(ts),
+                "basis": source,
+                "archive": archive_base(archive_url),
+                "archive_url": archive_url,
+                "digest": digest,
+                "text_digest": text_digest,
+                "sources": sources.get(key)
+                or [
+                    {
+                        "archive": archive_base(archive_url),
+                        "archive_url": archive_url,
+                        "digest": digest,
+                    }
+                ],
+            }
+
+    def version_archives(self, v: Version) -> tuple[str, ...]:
+        """The archives holding any capture of version `v`: the captures of its track
+        between its first and last, whose payload shows text in its language."""
+        if not self.has_table("capture_sources"):
+            return (archive_base(v.archive_url),)
+        rows = self.db.execute(
+            """SELECT DISTINCT s.archive FROM captures c
+               CROSS JOIN payload_documents d ON d.kind = c.kind AND d.digest = c.text_digest
+               CROSS JOIN capture_sources s ON s.domain = c.domain AND s.kind = c.kind
+                    AND s.url = c.url AND s.timestamp = c.timestamp
+               WHERE c.domain=? AND c.kind=? AND c.role=? AND d.lang=? AND d.text_sha=?
+                 AND c.timestamp BETWEEN ? AND ? ORDER BY s.archive""",
+            (v.domain, v.kind, ROLE_POLICY, v.lang, v.text_sha, v.first_ts, v.last_ts),
+        )
+        return tuple(str(archive) for (archive,) in rows)
 
     def drop_counts(self) -> dict[str, int]:
         rows = self.db.execute(

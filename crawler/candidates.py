@@ -56,9 +56,13 @@ class Candidate:
             if self.redirect is None or record.timestamp > self.redirect.timestamp:
                 self.redirect = record
             return
-        # (url, timestamp) is the capture; the same row again from another index shard
-        # or page is the same capture
-        self.rows.setdefault((record.original, record.timestamp), record)
+        # (url, timestamp) is the capture; the same row again from another index shard,
+        # page or archive is the same capture. A row with a digest is kept over one
+        # without (a TimeMap's), so that captures sharing bytes are known as such.
+        where = (record.original, record.timestamp)
+        held = self.rows.get(where)
+        if held is None or (held.digest in ("", "-") and record.digest not in ("", "-")):
+            self.rows[where] = record
 
 
 class Candidates:

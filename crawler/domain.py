@@ -23,7 +23,7 @@ import hashlib
 import logging
 from base64 import b32encode
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -44,11 +44,12 @@ from corpus.models import (
 from corpus.process import process_capture
 from crawler.candidates import Candidates
 from crawler.discovery import canonical_url, host_in_domain, path_hint_regex, policy_links
-from crawler.items import CaptureItem, CaptureOutcomeItem, HomepageLinksItem
+from crawler.items import CaptureItem, CaptureOutcomeItem, CaptureSourceItem, HomepageLinksItem
 from crawler.replay import Dropped, Follow, Served, read_replay
 from crawler.selection import Plan, Signature, make_plan, parse_duration
-from webarchive.cdx import CdxError, CdxQuery, CdxRecord, parse_cdx, unique
-from webarchive.wayback import Archive
+from webarchive.cdx import CdxError, CdxPage, CdxQuery, CdxRecord, parse_cdx, unique
+from webarchive.timemap import parse_timemap
+from webarchive.wayback import DIALECT_MEMENTO, Archive
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,8 @@ class Known:
     unread: Mapping[tuple[str, str], Unfetched] = field(default_factory=dict)
     # homepage captures (url, timestamp) read before -> the policy links found on them
     homepages: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    # stored captures (url, timestamp) -> the archives (base URLs) known to hold them
+    sources: Mapping[tuple[str, str], frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +148,7 @@ class CdxCall:
     key: str | None = None  # a lookup's candidate key
     purpose: str = "lookup"  # "homepages", "hints" (the LIST stage) or "lookup"
     page: int = 1
+    archive: int = 0  # which of the crawl's archives is asked (its index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +166,10 @@ class ReplayCall:
     # the host whose captures a redirect may lead to: None, the domain's; an off-domain
     # policy's own host for its captures
     scope: str | None = None
+    archive: int = 0  # which of the crawl's archives is asked (its index)
+    # archives already asked for this capture (a capture several archives hold is asked
+    # of the next one when one fails on it)
+    tried: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +186,9 @@ class Answer:
 
 
 Call = CdxCall | ReplayCall
-Output = CdxCall | ReplayCall | CaptureItem | CaptureOutcomeItem | HomepageLinksItem
+Output = (
+    CdxCall | ReplayCall | CaptureItem | CaptureOutcomeItem | HomepageLinksItem | CaptureSourceItem
+)
 
 # Answers of the archive itself that pass (the handler has already asked again): the
 # capture is pending, not dropped.
@@ -187,6 +197,11 @@ TRANSIENT_DROPS = frozenset(
      "archive_http_520", "archive_http_522", "archive_http_524", "archive_http_408",
      "archive_http_429"}
 )  # fmt: skip
+
+
+# Drops that are the archive's own doing, not the capture's: another archive listing the
+# same capture may well serve it.
+ARCHIVE_SIDE_DROPS = frozenset({"not_archived", "blocked", "archive_page"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +225,7 @@ class DomainCrawl:
         self,
         domain: str,
         kind: str,
-        archive: Archive,
+        archive: Archive | Sequence[Archive],
         config: CrawlConfig,
         known: Known | None = None,
         urls: Iterable[str] = (),
@@ -218,7 +233,17 @@ class DomainCrawl:
     ) -> None:
         self.domain = domain
         self.kind = kind
-        self.archive = archive
+        # several archives make one timeline: listings merged by time, each capture asked
+        # of the first archive (in the given order) that lists it
+        self.archives = (archive,) if isinstance(archive, Archive) else tuple(archive)
+        self.archive = self.archives[0]
+        # archives that failed for this domain (their index -> why): the domain ends
+        # `interrupted`, so that the next run fills the gap; the others go on
+        self.archive_failures: dict[int, str] = {}
+        # archives the whole run gave up on (shared by the spider with every domain)
+        self.down: set[int] = set()
+        # every listed capture (url, timestamp) -> archive index -> that archive's row
+        self.listed: dict[tuple[str, str], dict[int, CdxRecord]] = {}
         self.config = config
         self.known = known or Known()
         self.user_urls = [u for u in urls if u]
@@ -288,6 +313,14 @@ class DomainCrawl:
         if self.phase is Phase.FETCH and self.outstanding == 0 and not self.unfinished:
             self.phase = Phase.DONE
             out.extend(self._assigned_items())
+            out.extend(self._new_sources())
+            if self.archive_failures and self.failure is None:
+                # the other archives' captures are recorded; the next run asks again
+                self.failure = "; ".join(
+                    f"{self.archives[i].label}: {why}"
+                    for i, why in sorted(self.archive_failures.items())
+                )
+                self.transient = True
         return out
 
     # -- the calls --------------------------------------------------------------------
@@ -317,12 +350,69 @@ class DomainCrawl:
             self.domain, "domain", (*LISTING_FILTERS, hint), HINT_COLLAPSE, from_ts, to_ts
         )
 
-    def _replay(self, record: CdxRecord, role: str, purpose: str, **extra: object) -> ReplayCall:
-        url = self.archive.replay_url(record.timestamp, record.original)
-        return ReplayCall(record, role, purpose, url, **extra)  # type: ignore[arg-type]
+    def _replay(
+        self,
+        record: CdxRecord,
+        role: str,
+        purpose: str,
+        tried: tuple[int, ...] = (),
+        **extra: object,
+    ) -> ReplayCall | None:
+        """The replay call of a capture from the first archive listing it not tried yet
+        (and not given up on); None when none is left."""
+        holders = self.listed.get((record.original, record.timestamp), {})
+        choices = [i for i in sorted(holders) if i not in tried and i not in self.down]
+        if not holders and not tried:
+            choices = [0]
+        if not choices:
+            return None
+        index = choices[0]
+        own = holders.get(index, record)
+        url = self.archives[index].replay_url(own.timestamp, own.original)
+        return ReplayCall(
+            own,
+            role,
+            purpose,
+            url,
+            archive=index,
+            tried=(*tried, index),
+            **extra,  # type: ignore[arg-type]
+        )
+
+    def _replays(self, *args: Any, **extra: Any) -> list[Output]:
+        call = self._replay(*args, **extra)
+        return [] if call is None else [call]
 
     def cdx_url(self, call: CdxCall) -> str:
-        return call.query.url_for(self.archive.cdx_endpoint, call.resume_key, self.archive.dialect)
+        archive = self.archives[call.archive]
+        if archive.dialect == DIALECT_MEMENTO:
+            return archive.timemap_url(call.query.url)
+        return call.query.url_for(archive.cdx_endpoint, call.resume_key, archive.dialect)
+
+    def _listings(self, query: CdxQuery, **extra: Any) -> list[Output]:
+        """One listing call per archive (not given up on) that can answer `query`: a
+        TimeMap lists exact URLs only."""
+        return [
+            CdxCall(query, archive=i, **extra)
+            for i, archive in enumerate(self.archives)
+            if i not in self.down
+            and (archive.dialect != DIALECT_MEMENTO or query.match_type == "exact")
+        ]
+
+    def _archive_failed(self, index: int, reason: str) -> list[Output]:
+        """One archive failed for this domain: noted (the domain ends interrupted, so the
+        next run asks again), and the other archives go on. With one archive, the domain
+        fails as before."""
+        if len(self.archives) == 1:
+            return self.fail(reason, transient=True)
+        label = self.archives[index].label
+        if index not in self.archive_failures:
+            self.archive_failures[index] = reason
+            self.count("archives/failed_for_domain")
+            log.warning(
+                "%s: %s failed (%s); going on with the other archives", self.domain, label, reason
+            )
+        return []
 
     def start(self) -> list[Output]:
         """The LIST stage: the homepage's captures and the domain's policy-like URLs. The
@@ -333,8 +423,8 @@ class DomainCrawl:
         )
         return self._calls(
             [
-                CdxCall(homepages, purpose="homepages"),
-                CdxCall(self._hint_query(), purpose="hints"),
+                *self._listings(homepages, purpose="homepages"),
+                *self._listings(self._hint_query(), purpose="hints"),
             ]
         )
 
@@ -344,34 +434,56 @@ class DomainCrawl:
         self._answered()
         if self.finished:
             return []
+        archive = self.archives[call.archive]
+        memento = archive.dialect == DIALECT_MEMENTO
+        several = len(self.archives) > 1
+        if status == 404 and memento:
+            status, body = 200, b""  # no TimeMap: the archive holds no capture of the URL
         if status == 403:
+            if several:
+                return (
+                    self._archive_failed(call.archive, f"refuses to list {self.domain} (403)")
+                    + self._advance()
+                )
             return self.fail(f"the archive refuses to list {self.domain} (403: blocked site)")
         if status != 200:
             transient = f"archive_http_{status}" in TRANSIENT_DROPS
             if call.purpose == "hints" and transient:
                 return self._calls(self._hints_failed(call, f"HTTP {status}")) + self._advance()
-            return self.fail(
-                f"the archive's CDX endpoint answered HTTP {status} for {self.cdx_url(call)}",
-                transient=transient,
-            )
+            reason = f"the archive's CDX endpoint answered HTTP {status} for {self.cdx_url(call)}"
+            if several:
+                return self._archive_failed(call.archive, reason) + self._advance()
+            return self.fail(reason, transient=transient)
+        page: CdxPage
         try:
-            page = parse_cdx(body)
+            page = parse_timemap(body) if memento else parse_cdx(body)
         except CdxError as exc:
-            return self.fail(f"{self.archive.base} is not a Wayback CDX endpoint: {exc}")
+            kind = "Memento TimeMap" if memento else "Wayback CDX endpoint"
+            reason = f"{archive.base} is not a {kind}: {exc}"
+            if several:
+                return self._archive_failed(call.archive, reason) + self._advance()
+            return self.fail(reason)
         self.count("policy/listing/rows_received", len(page.records))
         out: list[Output] = []
         for record in unique(page.records):
-            if not call.query.accepts(record):
+            if memento and not _in_range(record, call.query):
+                self.count("policy/listing/filtered")
+            elif not memento and not call.query.accepts(record):
+                # (a TimeMap gives no status or type to filter on: its captures are
+                # judged when fetched)
                 self.count("policy/listing/filtered")
             elif call.purpose == "homepages":
+                self._list(call.archive, record)
                 self.candidates.homepage(record)
                 self.count("policy/listing/homepage_rows")
             elif call.purpose == "hints":
+                self._list(call.archive, record)
                 if self.candidates.hint(record):
                     self.count("policy/listing/hint_rows")
                 else:
                     self.count("policy/listing/off_domain")
             elif call.key is not None:
+                self._list(call.archive, record)
                 self.candidates.add_lookup_row(call.key, record)
         if page.resume_key:
             if call.purpose != "hints" or call.page < self.config.hint_max_pages:
@@ -406,6 +518,7 @@ class DomainCrawl:
                 CdxCall(
                     self._hint_query(str(year), str(min(year + step - 1, last))),
                     purpose="hints",
+                    archive=call.archive,
                 )
                 for year in range(FIRST_ARCHIVE_YEAR, last + 1, step)
             ]
@@ -432,13 +545,13 @@ class DomainCrawl:
                 self.count("policy/discovery/user_url_off_domain")
                 log.info("%s: --url %s is on another host (%s); followed", self.domain, url, scope)
             if key is not None:
-                out.append(CdxCall(self._query(url), key=key))
+                out.extend(self._listings(self._query(url), key=key))
         for key, url in self.candidates.hinted_lookups(self.config.hint_lookups):
-            out.append(CdxCall(self._query(url), key=key))
+            out.extend(self._listings(self._query(url), key=key))
         for record in self.candidates.sample_homepages(self.config.homepage_samples):
             links = self.known.homepages.get((record.original, record.timestamp))
             if links is None:
-                out.append(self._replay(record, ROLE_DISCOVERY, "homepage"))
+                out.extend(self._replays(record, ROLE_DISCOVERY, "homepage"))
             else:
                 self.count("policy/discovery/homepages_from_index")
                 out.extend(self._links_found(record.timestamp, links))
@@ -456,10 +569,10 @@ class DomainCrawl:
                 first,
                 last or "the end",
             )
-            out.append(CdxCall(self._query(url, from_ts=first, to_ts=last), key=key))
+            out.extend(self._listings(self._query(url, from_ts=first, to_ts=last), key=key))
         for key, redirect in self.candidates.moves():
             scope = self._scope_of(key)
-            out.append(self._replay(redirect, ROLE_DISCOVERY, "move", key=key, scope=scope))
+            out.extend(self._replays(redirect, ROLE_DISCOVERY, "move", key=key, scope=scope))
         return out
 
     def _scope_of(self, key: str) -> str | None:
@@ -471,7 +584,7 @@ class DomainCrawl:
         if self.finished:
             return []
         outcome = read_replay(
-            self.archive,
+            self.archives[call.archive],
             answer.url,
             answer.status,
             answer.header_map(),
@@ -497,6 +610,11 @@ class DomainCrawl:
             return self._calls(self._moved(call, outcome)) + self._advance()
         if isinstance(outcome, Dropped):
             log.info("no capture from %s: %s", answer.url, outcome.reason)
+            again = None
+            if outcome.reason in ARCHIVE_SIDE_DROPS or outcome.reason in TRANSIENT_DROPS:
+                again = self._elsewhere(call, outcome.reason)
+            if again is not None:
+                return again
             if call.plan is not None:
                 pending = outcome.reason in TRANSIENT_DROPS
                 unsettled = self._unstored(call, outcome.reason, pending)
@@ -524,12 +642,19 @@ class DomainCrawl:
         if self.finished:
             return []
         if isinstance(call, CdxCall):
+            if call.archive in self.down:
+                message = f"{self.archives[call.archive].label} unavailable: {reason}"
+                return self._archive_failed(call.archive, message) + self._advance()
             if call.purpose == "hints" and transient:
                 return self._calls(self._hints_failed(call, reason)) + self._advance()
-            return self.fail(
-                f"cannot list captures at {self.archive.base}: {reason}", transient=transient
-            )
+            message = f"cannot list captures at {self.archives[call.archive].base}: {reason}"
+            if len(self.archives) > 1:
+                return self._archive_failed(call.archive, message) + self._advance()
+            return self.fail(message, transient=transient)
         log.warning("could not fetch %s: %s", call.url, reason)
+        again = self._elsewhere(call, reason) if transient else None
+        if again is not None:
+            return again
         if call.plan is not None:
             unsettled = self._unstored(
                 call, reason if not transient else "replay_failed", transient
@@ -584,7 +709,7 @@ class DomainCrawl:
         for url in own:
             key = self.candidates.link(url)
             if key is not None:
-                out.append(CdxCall(self._query(url), key=key))
+                out.extend(self._listings(self._query(url), key=key))
         if not own:
             for url in links:
                 self.candidates.off_domain_link(url, homepage_ts)
@@ -603,7 +728,7 @@ class DomainCrawl:
             scope = self.candidates.scope(call.key) if call.key else ""
             key = self.candidates.link(outcome.url, scope)
             if key is not None:
-                return [CdxCall(self._query(outcome.url), key=key)]
+                return self._listings(self._query(outcome.url), key=key)
         elif isinstance(outcome, Dropped):
             self.count(f"policy/discovery/dropped/{outcome.reason}")
         return []
@@ -680,15 +805,19 @@ class DomainCrawl:
             plan = self.plans[number]
             for index in plan.wanted():
                 record = plan.slots[index].record
-                out.append(
-                    self._replay(
-                        record,
-                        ROLE_POLICY,
-                        "policy",
-                        plan=(number, index),
-                        scope=self.plan_scopes[number],
-                    )
+                call = self._replay(
+                    record,
+                    ROLE_POLICY,
+                    "policy",
+                    plan=(number, index),
+                    scope=self.plan_scopes[number],
                 )
+                if call is None:
+                    # every archive listing it has been given up on in this run
+                    out.extend(self._unstored_record(record, "archive_unavailable"))
+                    plan.learn(index, None, None)
+                else:
+                    out.append(call)
             if plan.done:
                 self.unfinished.discard(number)
         return out
@@ -743,6 +872,93 @@ class DomainCrawl:
                     continue
                 yield self._assigned_item(record, holder)
 
+    def _new_sources(self) -> Iterable[CaptureSourceItem]:
+        """Archives that list a capture the corpus already held, not yet known to. Only
+        a run over several archives adds them: a run over one (the same archive, perhaps
+        at a new address) records what it stores and, with nothing new, writes nothing."""
+        if len(self.archives) == 1:
+            return
+        for where, holders in sorted(self.listed.items()):
+            if where not in self.known.stored or where in self.emitted:
+                continue
+            known = self.known.sources.get(where, frozenset())
+            for index, record in sorted(holders.items()):
+                archive = self.archives[index]
+                if archive.base not in known:
+                    self.count("policy/captures/sources_added")
+                    yield CaptureSourceItem(
+                        self.domain,
+                        self.kind,
+                        record.original,
+                        record.timestamp,
+                        archive.replay_url(record.timestamp, record.original),
+                        record.digest,
+                    )
+
+    def _also_in(self, url: str, timestamp: str, served_by: int) -> tuple[tuple[str, str], ...]:
+        """(replay URL, listed digest) of the capture in every other archive listing it:
+        the same capture (same URL, same second), kept once with all its sources."""
+        holders = self.listed.get((url, timestamp), {})
+        also = tuple(
+            (self.archives[i].replay_url(r.timestamp, r.original), r.digest)
+            for i, r in sorted(holders.items())
+            if i != served_by
+        )
+        if also:
+            self.count("policy/captures/in_several_archives")
+        return also
+
+    def _list(self, index: int, record: CdxRecord) -> None:
+        holders = self.listed.setdefault((record.original, record.timestamp), {})
+        if index not in holders and record.digest not in ("", "-"):
+            known = {r.digest for r in holders.values()} - {"", "-"}
+            if known and record.digest not in known:
+                # the same URL and second with other bytes: still one capture (read from
+                # the first archive); each source keeps the digest its archive lists
+                self.count("policy/listing/same_capture_other_digest")
+                log.info(
+                    "%s: %s %s is listed with other digests by other archives",
+                    self.domain,
+                    record.original,
+                    record.timestamp,
+                )
+        holders.setdefault(index, record)
+
+    def _elsewhere(self, call: ReplayCall, reason: str) -> list[Output] | None:
+        """A policy capture one archive could not give, asked of the next archive that
+        lists it; None when there is none."""
+        if call.role != ROLE_POLICY or call.plan is None or len(self.archives) == 1:
+            return None
+        again = self._replay(
+            call.record,
+            call.role,
+            call.purpose,
+            tried=call.tried or (call.archive,),
+            plan=call.plan,
+            scope=call.scope,
+        )
+        if again is None:
+            return None
+        self.count("policy/replay/asked_elsewhere")
+        log.info(
+            "%s: %s failed on %s (%s); asking %s",
+            self.domain,
+            call.record.original,
+            self.archives[call.archive].label,
+            reason,
+            self.archives[again.archive].label,
+        )
+        return self._calls([again])
+
+    def _unstored_record(self, record: CdxRecord, reason: str) -> list[Output]:
+        """A listed capture no archive of this run could be asked for: pending."""
+        self.count("policy/captures/pending")
+        return [
+            CaptureOutcomeItem(
+                self.domain, self.kind, record.original, record.timestamp, "pending", reason
+            )
+        ]
+
     def _assigned_item(self, record: CdxRecord, holder: object) -> CaptureItem:
         """A capture recorded without a fetch: same bytes as a fetched twin, or (`changes`)
         between two fetched captures showing the same text, so showing it too."""
@@ -751,13 +967,16 @@ class DomainCrawl:
         known_as = SOURCE_SAME_BYTES if same else SOURCE_INFERRED
         self.count(f"policy/captures/{known_as}")
         self.emitted.add((record.original, record.timestamp))
+        holders = self.listed.get((record.original, record.timestamp), {})
+        index = min((i for i in holders if i not in self.down), default=min(holders, default=0))
         capture = RawCapture(
             domain=self.domain,
             kind=self.kind,
             role=ROLE_POLICY,
             url=record.original,
             timestamp=record.timestamp,
-            archive_url=self.archive.replay_url(record.timestamp, record.original),
+            archive_url=self.archives[index].replay_url(record.timestamp, record.original),
+            also_in=self._also_in(record.original, record.timestamp, index),
             digest=source.digest if source else record.digest,
             refers_to=(source.url, source.timestamp) if source else None,
             source=known_as,
@@ -785,7 +1004,8 @@ class DomainCrawl:
         self.count("policy/replay/digest_mismatch")
         if call.mismatched is None:
             log.info("%s: bytes do not match the CDX digest; asking again", call.url)
-            again = replace(call, url=self.archive.replay_url(record.timestamp, record.original))
+            archive = self.archives[call.archive]
+            again = replace(call, url=archive.replay_url(record.timestamp, record.original))
             return self._calls([replace(again, hops=0, mismatched=sha1)])
         reason = "digest_mismatch"
         unsettled = self._unstored(call, reason, pending=True)
@@ -803,19 +1023,31 @@ class DomainCrawl:
             digest = b32encode(hashlib.sha1(answer.body).digest()).decode("ascii")
         if not exact:
             self.count("policy/replay/other_capture_served")
+        also: tuple[tuple[str, str], ...] = ()
+        if call.role == ROLE_POLICY:
+            also = self._also_in(url, served.timestamp, call.archive)
         capture = RawCapture(
             domain=self.domain,
             kind=self.kind,
             role=call.role,
             url=url,
             timestamp=served.timestamp,
-            archive_url=self.archive.replay_url(served.timestamp, url),
+            archive_url=self.archives[call.archive].replay_url(served.timestamp, url),
+            also_in=also,
             digest=digest,
             status=answer.status,
             headers=tuple(original_headers(answer.headers)),
             body=answer.body,
         )
         return CaptureItem(capture, moved_from=call.moved_from)
+
+
+def _in_range(record: CdxRecord, query: CdxQuery) -> bool:
+    """The query's from/to applied client-side (a TimeMap lists every time)."""
+    ts = record.timestamp
+    low = (query.from_ts or "").ljust(14, "0")
+    high = (query.to_ts or "").ljust(14, "9") if query.to_ts else "99999999999999"
+    return low <= ts <= high
 
 
 def original_headers(headers: Iterable[tuple[str, str]]) -> Iterable[tuple[str, str]]:

@@ -39,7 +39,7 @@ from crawler.politeness import (
     gate_for,
 )
 from crawler.redis_budget import shared_budget
-from webarchive.wayback import Archive
+from webarchive.wayback import Archive, archive_for, parse_archives
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +87,14 @@ def transient(exc: BaseException) -> str | None:
 
 
 def gate_settings(settings: Any, archive: Archive) -> GateSettings:
-    """The gate's numbers: explicit settings win; else remote defaults, none on loopback."""
+    """The gate's numbers: the archive's own budgets (archives file) win, then explicit
+    settings; else remote defaults, none on loopback."""
 
     def per_minute(name: str) -> float | None:
-        value = settings.get(name)
+        own = archive.cdx_per_minute if name == "WAYBACK_CDX_PER_MINUTE" else None
+        if name == "WAYBACK_REPLAY_PER_MINUTE":
+            own = archive.replay_per_minute
+        value = own if own is not None else settings.get(name)
         if value is not None:
             rate = float(value)
             return rate if rate > 0 else None
@@ -139,19 +143,34 @@ class ArchiveDownloadHandler(HTTP11DownloadHandler):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.archive = Archive.parse(crawler.settings.get("WAYBACK_ARCHIVE"))
-        self.gate = archive_gate(crawler.settings, self.archive)
+        self.archives = parse_archives(crawler.settings.get("WAYBACK_ARCHIVE"))
+        # One gate per archive host (the archives' limits count per IP and host), with the
+        # budgets of the first archive listed on that host.
+        self.gates: dict[str, ArchiveGate] = {}
+        for archive in self.archives:
+            if archive.netloc not in self.gates:
+                self.gates[archive.netloc] = archive_gate(crawler.settings, archive)
         self.retry_times = crawler.settings.getint("WAYBACK_RETRY_TIMES")
         self.retry_backoff = crawler.settings.getfloat("WAYBACK_RETRY_BACKOFF")
 
+    @property
+    def archive(self) -> Archive:
+        return self.archives[0]
+
+    @property
+    def gate(self) -> ArchiveGate:
+        return self.gates[self.archive.netloc]
+
     async def download_request(self, request: Request) -> Response:
-        kind = CDX if self.archive.is_cdx_url(request.url) else REPLAY
+        archive = archive_for(self.archives, request.url) or self.archive
+        gate = self.gates[archive.netloc]
+        kind = CDX if archive.is_cdx_url(request.url) else REPLAY
         stats = self.crawler.stats
         assert stats is not None
         attempt = 0
         while True:
-            await self._wait(kind)
-            epoch = self.gate.epoch
+            await self._wait(kind, gate)
+            epoch = gate.epoch
             stats.inc_value(f"wayback/requests/{kind}")
             try:
                 response = await super().download_request(request)
@@ -167,21 +186,21 @@ class ArchiveDownloadHandler(HTTP11DownloadHandler):
                     await self._retry_pause(attempt, fault, request)
                     continue
                 stats.inc_value("wayback/refused")
-                paused = self.gate.connection_failed(epoch, time.monotonic(), reason)
+                paused = gate.connection_failed(epoch, time.monotonic(), reason)
                 stats.inc_value("wayback/paused_seconds", round(paused))
-                if self.gate.stopped:
-                    raise ArchiveUnavailable(self.gate.stopped) from exc
+                if gate.stopped:
+                    raise ArchiveUnavailable(gate.stopped) from exc
                 continue  # the same request again once the pause is over
             if response.status == 429 and not is_memento(response):
                 # Never retried at once (the stock RetryMiddleware would): everything to
                 # this archive waits out the pause, then this request goes again.
                 stats.inc_value("wayback/rate_limited")
-                paused = self.gate.rate_limited(epoch, time.monotonic())
+                paused = gate.rate_limited(epoch, time.monotonic())
                 stats.inc_value("wayback/paused_seconds", round(paused))
-                if self.gate.stopped:
-                    raise ArchiveUnavailable(self.gate.stopped)
+                if gate.stopped:
+                    raise ArchiveUnavailable(gate.stopped)
                 continue
-            self.gate.answered_ok(time.monotonic())
+            gate.answered_ok(time.monotonic())
             if response.status in TRANSIENT_STATUSES and not is_memento(response):
                 # the archive's own 5xx (an archived 5xx page is a capture, kept as such)
                 attempt += 1
@@ -212,14 +231,14 @@ class ArchiveDownloadHandler(HTTP11DownloadHandler):
                 deferLater(reactor, min(left, slice_seconds), lambda: None)
             )
 
-    async def _wait(self, kind: str) -> None:
+    async def _wait(self, kind: str, gate: ArchiveGate) -> None:
         from twisted.internet import reactor
 
         slice_seconds = self.crawler.settings.getfloat("WAYBACK_WAIT_SLICE")
         while True:
             if not self.crawler.crawling:
                 raise IgnoreRequest("the crawl is stopping")
-            delay = self.gate.delay(kind, time.monotonic())
+            delay = gate.delay(kind, time.monotonic())
             if delay <= 0:
                 return
             await maybe_deferred_to_future(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from corpus.models import Processed, RawCapture
+from corpus.models import ROLE_POLICY, SOURCE_LISTED, Processed, RawCapture
 
 
 @dataclass(slots=True)
@@ -54,3 +54,30 @@ class DomainDoneItem:
     state: str  # "done", "failed", or "interrupted" (a passing fault: next run)
     reason: str | None
     counts: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureSourceItem:
+    """One more archive holding a capture the corpus already has (same URL, same second):
+    recorded as a source of that capture, never as a second capture."""
+
+    domain: str
+    kind: str
+    url: str
+    timestamp: str
+    archive_url: str  # the capture's replay URL in that archive
+    digest: str  # the digest that archive lists ("-": it gives none)
+
+    def as_capture(self) -> RawCapture:
+        """The record raw/ and the index keep of it (no bytes: never fetched)."""
+        return RawCapture(
+            domain=self.domain,
+            kind=self.kind,
+            role=ROLE_POLICY,
+            url=self.url,
+            timestamp=self.timestamp,
+            archive_url=self.archive_url,
+            digest=self.digest,
+            source=SOURCE_LISTED,
+            cdx_digest=self.digest,
+        )

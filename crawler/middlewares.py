@@ -6,30 +6,31 @@ Politeness (budgets, 429 pauses, refusals) is in crawler.handlers, right before 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
-from webarchive.wayback import Archive
+from webarchive.wayback import Archive, parse_archives
 
 log = logging.getLogger(__name__)
 
 
 class ArchiveOnlyMiddleware:
-    """Refuse any request to a host other than the archive's: a captured redirect or a
+    """Refuse any request to a host other than the archives': a captured redirect or a
     link must never reach the live web."""
 
-    def __init__(self, crawler: Crawler, archive: Archive) -> None:
+    def __init__(self, crawler: Crawler, archives: Sequence[Archive]) -> None:
         self.crawler = crawler
-        self.archive = archive
+        self.archives = tuple(archives)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchiveOnlyMiddleware:
-        return cls(crawler, Archive.parse(crawler.settings.get("WAYBACK_ARCHIVE")))
+        return cls(crawler, parse_archives(crawler.settings.get("WAYBACK_ARCHIVE")))
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        if not request.url.startswith(self.archive.base + "/"):
+        if not any(request.url.startswith(a.base + "/") for a in self.archives):
             if self.crawler.stats is not None:
                 self.crawler.stats.inc_value("wayback/refused_offsite")
             log.warning("not requesting %s: it is not on the archive", request.url)

@@ -7,7 +7,7 @@ from pathlib import Path
 from scrapy.crawler import Crawler
 
 from corpus.rawstore import RawWriter, new_run_id, warcinfo_fields
-from crawler.items import CaptureItem, DomainDoneItem
+from crawler.items import CaptureItem, CaptureSourceItem, DomainDoneItem
 from pipelines import guarded
 
 # The settings a raw file's warcinfo record names as the run's options.
@@ -43,6 +43,8 @@ class RawStorePipeline:
     def process_item(self, item: object) -> object:
         if isinstance(item, CaptureItem):
             self.writer.write(item.capture)
+        elif isinstance(item, CaptureSourceItem):
+            self.writer.write(item.as_capture())
         elif isinstance(item, DomainDoneItem):
             # bounded open files: a domain's file is closed when the domain is done
             self.writer.close_domain(item.domain)

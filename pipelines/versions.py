@@ -8,7 +8,13 @@ from scrapy.statscollectors import StatsCollector
 
 from corpus.models import ROLE_POLICY
 from corpus.store import Store
-from crawler.items import CaptureItem, CaptureOutcomeItem, DomainDoneItem, HomepageLinksItem
+from crawler.items import (
+    CaptureItem,
+    CaptureOutcomeItem,
+    CaptureSourceItem,
+    DomainDoneItem,
+    HomepageLinksItem,
+)
 from pipelines import guarded
 
 
@@ -51,6 +57,11 @@ class VersioningPipeline:
             self._store().record_outcome(
                 item.domain, item.kind, item.url, item.timestamp, item.state, item.reason
             )
+            self.touched.add((item.domain, item.kind))
+            return item
+        if isinstance(item, CaptureSourceItem):
+            # a source changes no version's text or dates, only the archives it names
+            self._store().add_capture(item.as_capture(), None)
             self.touched.add((item.domain, item.kind))
             return item
         if not isinstance(item, CaptureItem):

@@ -38,8 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
         common(p)
         p.add_argument(
             "--archive",
-            default="https://web.archive.org",
-            help="base URL of a Wayback-compatible archive (default: https://web.archive.org)",
+            action="append",
+            default=None,
+            help="base URL of a Wayback-compatible archive (default: https://web.archive.org); "
+            "pywb+URL for a pywb collection, memento+URL for TimeMaps only; repeat it to "
+            "build one timeline from several archives, or give a NAME of --archives",
+        )
+        p.add_argument(
+            "--archives",
+            type=Path,
+            default=None,
+            metavar="FILE",
+            help="archives file (TOML) naming archives with their dialect and budgets; "
+            "without --archive, all of them are read",
         )
         p.add_argument(
             "--kind",
@@ -243,14 +254,22 @@ def _check_out(out: Path) -> None:
         raise UserError(f"--out {out} exists and is not a directory")
 
 
+def _archives(args: argparse.Namespace) -> str:
+    """The WAYBACK_ARCHIVE value of `--archive` and `--archives` (ArchiveUrlError if bad)."""
+    from policy_archive.archives import select_archives
+    from webarchive.wayback import archives_setting
+
+    return archives_setting(select_archives(args.archive, args.archives))
+
+
 def cmd_fetch(args: argparse.Namespace) -> int:
     from crawler.discovery import DomainError, normalise_domain
     from crawler.frontier import SqliteFrontier
-    from webarchive.wayback import Archive, ArchiveUrlError
+    from webarchive.wayback import ArchiveUrlError
 
     try:
         domains = list(dict.fromkeys(normalise_domain(d) for d in args.domains))
-        archive = Archive.parse(args.archive)
+        archive = _archives(args)
         args.url_notes = _url_notes(_policy_urls(args.url), domains)
     except (DomainError, ArchiveUrlError) as exc:
         raise UserError(str(exc)) from exc
@@ -258,7 +277,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     options = fetch_settings(args)
     frontier = SqliteFrontier()  # a one-off fetch: its domains are on the command line
     frontier.add(domains)
-    return _locked(args.out, lambda: _crawl(frontier, archive.spec, args, options, "fetch"))
+    return _locked(args.out, lambda: _crawl(frontier, archive, args, options, "fetch"))
 
 
 def _policy_urls(urls: Sequence[str]) -> list[str]:
@@ -343,18 +362,18 @@ def _crawl(
         run_crawl,
     )
     from policy_archive.runs import RunReport
-    from webarchive.wayback import Archive
+    from webarchive.wayback import archives_label, parse_archives
 
     report = RunReport(
         run_id=new_run_id(getattr(args, "worker", None) or ""),
         command=" ".join(["policy-archive", *sys.argv[1:]]) if command != "demo" else "demo",
         options=_option_dict(options),
-        archive=archive,
+        archive=archives_label(archive),
     )
     report.invalid_lines = [{"line": n, "text": t} for n, t in (invalid or [])][:1000]
     if write_report:
         report.write(args.out)
-    note = contact_note(options.contact, Archive.parse(archive))
+    note = contact_note(options.contact, parse_archives(archive)[0])
     if note:
         print(note, file=sys.stderr)
     outcome = run_crawl(
@@ -500,10 +519,10 @@ _TOO_LONG = b"\0too long\0"
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.discovery import DomainError
-    from webarchive.wayback import Archive, ArchiveUrlError
+    from webarchive.wayback import ArchiveUrlError
 
     try:
-        archive = Archive.parse(args.archive)
+        archive = _archives(args)
         _policy_urls(args.url)
     except (ArchiveUrlError, DomainError) as exc:
         raise UserError(str(exc)) from exc
@@ -511,7 +530,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     options = fetch_settings(args)
     listing = DomainList(args.domains_file)
     if args.redis:
-        return _crawl_shared(args, archive.spec, options, listing)
+        return _crawl_shared(args, archive, options, listing)
 
     def work() -> int:
         from crawler.frontier import FrontierError, SqliteFrontier
@@ -532,9 +551,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
                 f"{_plural(left, 'domain')} left",
                 file=sys.stderr,
             )
-        return _crawl(
-            frontier, archive.spec, args, options, "crawl", listing.invalid, write_report=True
-        )
+        return _crawl(frontier, archive, args, options, "crawl", listing.invalid, write_report=True)
 
     return _locked(args.out, work)
 
@@ -655,6 +672,12 @@ def add_corpus_commands(sub: Any) -> None:
         "--output",
         type=_output_arg,
         help="write to this regular file (and a dataset card beside it); - is standard output",
+    )
+    export.add_argument(
+        "--captures",
+        action="store_true",
+        help="one JSON line per policy capture instead (its archive and every archive "
+        "holding it) on standard output",
     )
 
     stats = sub.add_parser("stats", help="domains, policies, versions, captures, drops")
@@ -793,6 +816,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     if args.output is None and args.format == "parquet" and sys.stdout.isatty():
         raise UserError("parquet is binary: give --output FILE or redirect standard output")
+    if args.captures:
+        return _export_captures(args)
     store = _open_corpus(args.out)
     try:
         count = export(store, args.format, args.output, sys.stdout.buffer)
@@ -806,6 +831,20 @@ def cmd_export(args: argparse.Namespace) -> int:
             f"{count} versions written to {args.output} (card: {card_path(args.output)})",
             file=sys.stderr,
         )
+    return 0
+
+
+def _export_captures(args: argparse.Namespace) -> int:
+    from corpus.export import write_captures_jsonl
+
+    if args.format != "jsonl" or args.output is not None:
+        raise UserError("--captures writes JSON lines to standard output only")
+    store = _open_corpus(args.out)
+    try:
+        write_captures_jsonl(store, sys.stdout)
+    finally:
+        store.close()
+    sys.stdout.flush()
     return 0
 
 

@@ -66,6 +66,8 @@ class CrawlOutcome:
     forced: bool = False  # a second signal stopped the crawl at once
     stop_reason: str | None = None  # the archive became unusable
     unfinished: list[str] = field(default_factory=list)
+    # several archives: label -> None (it answered to the end) or why it was given up
+    archives: dict[str, str | None] = field(default_factory=dict)
 
 
 def run_crawl(
@@ -86,7 +88,7 @@ def run_crawl(
 
     from crawler.politeness import current_gate, reset_gates
     from crawler.spiders.history import PolicyHistorySpider
-    from webarchive.wayback import Archive
+    from webarchive.wayback import parse_archives
 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
@@ -100,7 +102,7 @@ def run_crawl(
     # Without -v the progress and the summary speak for the crawl.
     settings.set("LOG_LEVEL", "INFO" if verbose else "CRITICAL", priority="cmdline")
     settings.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
-    parsed = Archive.parse(archive)
+    parsed = parse_archives(archive)[0]
     # The pace is set per archive host by the token buckets (crawler.politeness); the
     # concurrency only decides how many round trips overlap.
     concurrency = (
@@ -175,6 +177,9 @@ def run_crawl(
     outcome.stats = crawler.stats.get_stats() if crawler.stats else {}
     if spider is not None:
         outcome.stop_reason = spider.stop_reason
+        archives = getattr(spider, "_archives", ())
+        if len(archives) > 1:
+            outcome.archives = {a.label: spider.down.get(i) for i, a in enumerate(archives)}
         # a forced stop skips the spider's own close: give its domains back here
         outcome.unfinished = list(spider.active)
         for domain in spider.active:
@@ -237,6 +242,8 @@ def exit_status(outcome: CrawlOutcome, counts: dict[str, int]) -> int:
     unfinished += counts.get("in_progress", 0)
     if outcome.stop_reason or counts.get("failed", 0) or unfinished:
         return EXIT_FAILED
+    if any(reason is not None for reason in outcome.archives.values()):
+        return EXIT_FAILED  # an archive's captures are missing: the next run fills the gap
     if outcome.stats.get("policy/captures/pending"):
         return EXIT_FAILED  # captures left for the next run: this one is not complete
     if outcome.stats.get("policy/discovery/hint_listing_failed"):
@@ -252,6 +259,12 @@ def close_report(report: RunReport, outcome: CrawlOutcome, frontier: Frontier, s
     report.ended = now_iso()
     report.exit_status = status
     report.stop_reason = outcome.stop_reason
+    report.archives = [
+        {"archive": label, "state": "ok"}
+        if reason is None
+        else {"archive": label, "state": "given up", "reason": reason}
+        for label, reason in outcome.archives.items()
+    ]
     if outcome.signal is not None:
         report.status = "interrupted"
     elif outcome.stop_reason:
@@ -283,7 +296,9 @@ def print_summary(
     results = list(_results_head(frontier, detail_limit + 1))
     counts = frontier.counts()
     total = sum(counts.values())
-    print(f"policy-archive crawl from {archive}", file=stream)
+    from webarchive.wayback import archives_label
+
+    print(f"policy-archive crawl from {archives_label(archive)}", file=stream)
     first_file: str | None = None
     if total <= detail_limit:
         for domain, state, _reason, summary in results:
@@ -378,6 +393,12 @@ def report_problems(
             "policies were looked for through their homepage links alone (see the run report); "
             "re-run the same command to ask again"
         )
+    for label, reason in outcome.archives.items():
+        if reason is not None:
+            say(
+                f"policy-archive: warning: gave up on {label} for this run ({reason}); the "
+                "other archives' captures are kept, and the next run asks it again"
+            )
     if outcome.stop_reason:
         say(
             f"policy-archive: error: {outcome.stop_reason}; re-run the same command to resume "

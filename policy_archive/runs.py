@@ -48,6 +48,9 @@ class RunReport:
     failures_total: int = 0
     stop_reason: str | None = None
     invalid_lines: list[dict[str, Any]] = field(default_factory=list)
+    # with several archives: each one's state in this run (`ok`, or `given up` with the
+    # reason: it failed, the others went on, and the next run asks it again)
+    archives: list[dict[str, str]] = field(default_factory=list)
 
     def update_from_stats(self, stats: Mapping[str, Any]) -> None:
         def n(key: str) -> int:
@@ -112,6 +115,7 @@ class RunReport:
             "failures_total": self.failures_total,
             "stop_reason": self.stop_reason,
             "invalid_lines": self.invalid_lines,
+            "archives": self.archives,
         }
 
     def write(self, root: Path) -> Path:

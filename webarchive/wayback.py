@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote, urlsplit
@@ -20,19 +22,32 @@ class ArchiveUrlError(ValueError):
 
 DIALECT_IA = "ia"  # the Internet Archive's wayback (and the local archive): /cdx/search/cdx, /web/
 DIALECT_PYWB = "pywb"  # Webrecorder pywb: /<collection>/cdx, /<collection>/<ts>id_/<url>
-DIALECTS = (DIALECT_IA, DIALECT_PYWB)
+# An archive that offers only Memento (RFC 7089): a TimeMap per URL at
+# <base>/timemap/link/<url> (or /timemap/json/), replay at <base>/<ts>id_/<url>. A TimeMap
+# lists exact URLs only, and gives no digest, length, status or type.
+DIALECT_MEMENTO = "memento"
+DIALECTS = (DIALECT_IA, DIALECT_PYWB, DIALECT_MEMENTO)
+TIMEMAP_FORMATS = ("link", "json")
+# A replay URL with its archive base: .../web/<ts>id_/<url> (IA) or .../<ts>id_/<url>.
+_REPLAY_BASE = re.compile(r"^(?P<base>https?://.+?)(?:/web)?/\d{14}[a-z]{2}_/")
 
 
 @dataclass(frozen=True, slots=True)
 class Archive:
     """A Wayback-compatible archive: where its CDX endpoint and replay live.
 
-    `pywb+http://host:port/collection` names a pywb collection; a plain http(s) URL an
-    archive with the Internet Archive's interface.
+    `pywb+http://host:port/collection` names a pywb collection, `memento+URL` an archive
+    known by its TimeMaps alone; a plain http(s) URL an archive with the Internet
+    Archive's interface. The budgets (requests a minute, None: the defaults) are this
+    archive host's own, from the archives file.
     """
 
     base: str
     dialect: str = DIALECT_IA
+    name: str = ""
+    cdx_per_minute: float | None = None
+    replay_per_minute: float | None = None
+    timemap: str = "link"  # memento: the TimeMap format asked for
 
     @classmethod
     def parse(cls, value: str) -> Archive:
@@ -68,20 +83,38 @@ class Archive:
         return urlsplit(self.base).netloc
 
     @property
+    def label(self) -> str:
+        """How reports and exports name the archive: its name in the archives file, else
+        its base URL."""
+        return self.name or self.base
+
+    @property
     def cdx_endpoint(self) -> str:
         if self.dialect == DIALECT_PYWB:
             return f"{self.base}/cdx"
+        if self.dialect == DIALECT_MEMENTO:
+            return f"{self.base}/timemap/{self.timemap}"
         return f"{self.base}/cdx/search/cdx"
 
     @property
     def replay_prefix(self) -> str:
-        return self.base if self.dialect == DIALECT_PYWB else f"{self.base}/web"
+        return f"{self.base}/web" if self.dialect == DIALECT_IA else self.base
+
+    def timemap_url(self, original: str) -> str:
+        return f"{self.cdx_endpoint}/{original}"
+
+    def owns(self, url: str) -> bool:
+        """Is `url` a request to this archive (its listing or its replay)?"""
+        return url == self.base or url.startswith(self.base + "/")
 
     @property
     def is_loopback(self) -> bool:
         return self.host in ("localhost", "::1") or self.host.startswith("127.")
 
     def is_cdx_url(self, url: str) -> bool:
+        if self.dialect == DIALECT_MEMENTO:
+            # TimeMaps count against the listing budget (IA: they share the CDX limit)
+            return url.startswith(self.cdx_endpoint + "/")
         return url.split("?", 1)[0] == self.cdx_endpoint
 
     def replay_url(self, timestamp: str, original: str) -> str:
@@ -104,6 +137,12 @@ class Archive:
         if not match:
             return None
         return match["ts"], match["url"]
+
+
+def archive_base(replay_url: str) -> str:
+    """The base URL of the archive a replay URL points into ("" if it is none)."""
+    match = _REPLAY_BASE.match(replay_url)
+    return match["base"] if match else ""
 
 
 def citation_url(replay_url: str, original: str) -> str:
@@ -158,3 +197,69 @@ def timestamp_from_http_date(value: str) -> str | None:
 
 def seconds_between(a: str, b: str) -> float:
     return abs((parse_timestamp(a) - parse_timestamp(b)).total_seconds())
+
+
+def parse_archives(value: str) -> tuple[Archive, ...]:
+    """The archives of a crawl as the WAYBACK_ARCHIVE setting holds them: one spec, specs
+    separated by spaces, or a JSON list of archives (archives_setting)."""
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+            archives = tuple(_archive_from_json(item) for item in items)
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise ArchiveUrlError(f"not a list of archives: {exc}") from exc
+    else:
+        archives = tuple(Archive.parse(spec) for spec in text.split())
+    if not archives:
+        raise ArchiveUrlError("no archive given")
+    return archives
+
+
+def _archive_from_json(item: dict[str, object]) -> Archive:
+    parsed = Archive.parse(str(item["spec"]))
+
+    def rate(name: str) -> float | None:
+        value = item.get(name)
+        return None if value is None else float(str(value))
+
+    return replace(
+        parsed,
+        name=str(item.get("name") or ""),
+        cdx_per_minute=rate("cdx_per_minute"),
+        replay_per_minute=rate("replay_per_minute"),
+        timemap=str(item.get("timemap") or "link"),
+    )
+
+
+def archives_setting(archives: Sequence[Archive]) -> str:
+    """The WAYBACK_ARCHIVE value naming `archives`: a plain spec when one archive says
+    all, else JSON that keeps names, budgets and TimeMap formats."""
+    plain = all(
+        not a.name and a.cdx_per_minute is None and a.replay_per_minute is None for a in archives
+    ) and all(a.timemap == "link" for a in archives)
+    if plain:
+        return " ".join(a.spec for a in archives)
+    return json.dumps(
+        [
+            {
+                "spec": a.spec,
+                "name": a.name,
+                "cdx_per_minute": a.cdx_per_minute,
+                "replay_per_minute": a.replay_per_minute,
+                "timemap": a.timemap,
+            }
+            for a in archives
+        ]
+    )
+
+
+def archive_for(archives: Sequence[Archive], url: str) -> Archive | None:
+    """The archive a request URL goes to (the longest base that owns it)."""
+    owners = [a for a in archives if a.owns(url)]
+    return max(owners, key=lambda a: len(a.base)) if owners else None
+
+
+def archives_label(value: str) -> str:
+    """The archives of a WAYBACK_ARCHIVE value as people read them: names or base URLs."""
+    return ", ".join(a.label for a in parse_archives(value))

@@ -40,7 +40,7 @@ from crawler.items import DomainDoneItem
 from crawler.politeness import ArchiveUnavailable
 from crawler.selection import STRATEGIES
 from policy_archive import user_agent
-from webarchive.wayback import Archive
+from webarchive.wayback import Archive, archive_for, parse_archives
 
 log = logging.getLogger(__name__)
 
@@ -106,13 +106,21 @@ class PolicyHistorySpider(Spider):
         # domain then fails, it is never reported done with a capture missing
         self.storage_errors: dict[str, str] = {}
         self.exit_status = 0  # for `scrapy crawl`: 0 all done, 1 some failed, 130 stopped
+        # archives given up on for the rest of the run (index -> why), when there are
+        # several: the others go on, every domain is told, the run report names them
+        self.down: dict[int, str] = {}
+        self._down_set: set[int] = set()  # the same indices, shared with every domain
         self.store: Store | None = None
 
     # -- set-up ---------------------------------------------------------------------
 
     @property
     def archive(self) -> Archive:
-        return Archive.parse(self.settings.get("WAYBACK_ARCHIVE"))
+        return self.archives[0]
+
+    @property
+    def archives(self) -> tuple[Archive, ...]:
+        return parse_archives(self.settings.get("WAYBACK_ARCHIVE"))
 
     @property
     def out(self) -> Path:
@@ -136,6 +144,7 @@ class PolicyHistorySpider(Spider):
             dropped=store.dropped_captures(domain, kind),
             unread=store.unfetched_captures(domain, kind),
             homepages=store.homepage_links(domain, kind),
+            sources=store.capture_sources(domain, kind),
         )
 
     def _recover_raw(self, domain: str) -> None:
@@ -151,6 +160,7 @@ class PolicyHistorySpider(Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         self.config = CrawlConfig.from_settings(self.settings, self._strategy)
+        self._archives = self.archives
         if self._needs_lock:
             try:
                 self._lock = DataDirLock(self.out).__enter__()
@@ -182,12 +192,13 @@ class PolicyHistorySpider(Spider):
             state = DomainCrawl(
                 domain,
                 self.kind,
-                self.archive,
+                self._archives,
                 self.config,
                 self._known(domain),
                 self.user_urls,
                 self._count,
             )
+            state.down = self._down_set
             self.active[domain] = state
             self.crawler.stats.inc_value("crawl/domains/started")
             started.append(state)
@@ -255,12 +266,29 @@ class PolicyHistorySpider(Spider):
         request = failure.request  # type: ignore[attr-defined]
         if not self.crawler.crawling:
             return  # stopping: the domain is given back unfinished, nothing is dropped
+        call = request.meta["call"]
         if isinstance(failure.value, ArchiveUnavailable):
             # The archive refuses us (or cannot be reached at all): every domain would
-            # meet the same; stop, and let a re-run resume.
-            self._stop(str(failure.value))
+            # meet the same. With one archive, stop and let a re-run resume; with several,
+            # give up on that one for this run and go on with the others.
+            archive = archive_for(self._archives, request.url)
+            if len(self._archives) == 1 or archive is None:
+                self._stop(str(failure.value))
+                return
+            index = self._archives.index(archive)
+            if index not in self.down:
+                self.down[index] = str(failure.value)
+                self._down_set.add(index)
+                self.crawler.stats.inc_value("archives/given_up")
+                log.error("giving up on %s for this run: %s", archive.label, failure.value)
+            if len(self.down) == len(self._archives):
+                self._stop("every archive failed: " + "; ".join(self.down.values()))
+                return
+            reason = f"{archive.label} unavailable: {failure.value}"
+            yield from self._dispatch(
+                request.meta["domain"], lambda s: s.on_error(call, reason, True)
+            )
             return
-        call = request.meta["call"]
         error = failure.value
         if isinstance(error, DownloadCancelledError):
             reason, transient = "too_large", False  # over DOWNLOAD_MAXSIZE

@@ -695,3 +695,58 @@ def test_a_homepage_that_only_redirects_is_read_where_it_leads() -> None:
     # kept under the capture listed, which is what the next run finds in its listing
     (read,) = [o for o in out if isinstance(o, HomepageLinksItem)]
     assert (read.url, read.timestamp) == (HOME, "20190101120000")
+
+
+# -- several archives -----------------------------------------------------------------
+
+SECOND = Archive.parse("pywb+http://127.0.0.1:10/coll")
+
+
+def _two_archive_crawl() -> tuple[DomainCrawl, list[Output]]:
+    """Both archives list every policy capture; the first one's listings come first."""
+    crawl = DomainCrawl(DOMAIN, KIND, (ARCHIVE, SECOND), config("all"))
+    lookups: dict[str, list[list[str]]] = {POLICY: policy_rows()}
+    out = answer_cdx(crawl, crawl.start(), hint_rows=policy_rows(), lookups=lookups)
+    return crawl, out
+
+
+def test_listings_of_several_archives_are_one_series_and_a_failed_fetch_asks_the_next() -> None:
+    crawl, out = _two_archive_crawl()
+    fetches = policy_fetches(out)
+    # each distinct payload asked once, of the first archive (T2 shares T1's bytes)
+    assert sorted(f.record.timestamp for f in fetches) == [T1, T3]
+    assert all(f.archive == 0 and f.url.startswith(ARCHIVE.base + "/web/") for f in fetches)
+    (first,) = [f for f in fetches if f.record.timestamp == T1]
+    (last,) = [f for f in fetches if f.record.timestamp == T3]
+    recorded = items(crawl.on_replay(first, served(first, policy_body(first))))
+    # the first archive fails on T3: the second one is asked, in its own raw mode
+    (again,) = crawl.on_error(last, "TimeoutError: took too long")
+    assert isinstance(again, ReplayCall) and again.archive == 1
+    assert again.url == f"{SECOND.base}/{T3}id_/{POLICY}"
+    recorded += items(crawl.on_replay(again, served(again, policy_body(again))))
+    assert crawl.phase is Phase.DONE and crawl.failure is None
+    assert crawl.counts["policy/captures/pending"] == 0
+    by_ts = {item.capture.timestamp: item.capture for item in recorded}
+    assert sorted(by_ts) == [T1, T2, T3]  # each capture once
+    assert by_ts[T3].archive_url == f"{SECOND.base}/{T3}id_/{POLICY}"
+    # every capture keeps the other archive as a source
+    assert by_ts[T1].also_in == ((f"{SECOND.base}/{T1}id_/{POLICY}", DIGESTS[T1]),)
+    assert by_ts[T3].also_in == ((f"{ARCHIVE.base}/web/{T3}id_/{POLICY}", DIGESTS[T3]),)
+
+
+def test_an_archive_failing_to_list_leaves_the_domain_to_the_others() -> None:
+    crawl = DomainCrawl(DOMAIN, KIND, (ARCHIVE, SECOND), config("all"))
+    queue, fetches = list(crawl.start()), []
+    while queue:  # every listing of the first archive answers 503 (hints: in slices too)
+        call = queue.pop(0)
+        if isinstance(call, CdxCall) and call.archive == 0:
+            queue += crawl.on_cdx(call, 503, b"")
+        elif isinstance(call, CdxCall):
+            queue += crawl.on_cdx(call, 200, cdx_body(policy_rows()))
+        elif isinstance(call, ReplayCall):
+            fetches.append(call)
+            queue += crawl.on_replay(call, served(call, policy_body(call)))
+    assert fetches and all(f.archive == 1 for f in fetches)
+    # done, but interrupted: the next run asks the failed archive again
+    assert crawl.phase is Phase.DONE
+    assert crawl.transient and crawl.failure is not None and "HTTP 503" in crawl.failure
