@@ -57,9 +57,10 @@ class Candidate:
                 self.redirect = record
             return
         # (url, timestamp) is the capture; the same row again from another index shard,
-        # page or archive is the same capture. A row with a digest is kept over one
+        # page or archive, its URL written another way (`https`, `www.`), is the same
+        # capture. A row with a digest is kept over one
         # without (a TimeMap's), so that captures sharing bytes are known as such.
-        where = (record.original, record.timestamp)
+        where = (canonical_url(record.original), record.timestamp)
         held = self.rows.get(where)
         if held is None or (held.digest in ("", "-") and record.digest not in ("", "-")):
             self.rows[where] = record

@@ -360,7 +360,7 @@ class DomainCrawl:
     ) -> ReplayCall | None:
         """The replay call of a capture from the first archive listing it not tried yet
         (and not given up on); None when none is left."""
-        holders = self.listed.get((record.original, record.timestamp), {})
+        holders = self.listed.get(capture_key(record.original, record.timestamp), {})
         choices = [i for i in sorted(holders) if i not in tried and i not in self.down]
         if not holders and not tried:
             choices = [0]
@@ -878,8 +878,16 @@ class DomainCrawl:
         at a new address) records what it stores and, with nothing new, writes nothing."""
         if len(self.archives) == 1:
             return
-        for where, holders in sorted(self.listed.items()):
-            if where not in self.known.stored or where in self.emitted:
+        for _key, holders in sorted(self.listed.items()):
+            where = next(
+                (
+                    w
+                    for r in holders.values()
+                    if (w := (r.original, r.timestamp)) in self.known.stored
+                ),
+                None,
+            )
+            if where is None or where in self.emitted:
                 continue
             known = self.known.sources.get(where, frozenset())
             for index, record in sorted(holders.items()):
@@ -898,7 +906,7 @@ class DomainCrawl:
     def _also_in(self, url: str, timestamp: str, served_by: int) -> tuple[tuple[str, str], ...]:
         """(replay URL, listed digest) of the capture in every other archive listing it:
         the same capture (same URL, same second), kept once with all its sources."""
-        holders = self.listed.get((url, timestamp), {})
+        holders = self.listed.get(capture_key(url, timestamp), {})
         also = tuple(
             (self.archives[i].replay_url(r.timestamp, r.original), r.digest)
             for i, r in sorted(holders.items())
@@ -909,7 +917,7 @@ class DomainCrawl:
         return also
 
     def _list(self, index: int, record: CdxRecord) -> None:
-        holders = self.listed.setdefault((record.original, record.timestamp), {})
+        holders = self.listed.setdefault(capture_key(record.original, record.timestamp), {})
         if index not in holders and record.digest not in ("", "-"):
             known = {r.digest for r in holders.values()} - {"", "-"}
             if known and record.digest not in known:
@@ -967,7 +975,7 @@ class DomainCrawl:
         known_as = SOURCE_SAME_BYTES if same else SOURCE_INFERRED
         self.count(f"policy/captures/{known_as}")
         self.emitted.add((record.original, record.timestamp))
-        holders = self.listed.get((record.original, record.timestamp), {})
+        holders = self.listed.get(capture_key(record.original, record.timestamp), {})
         index = min((i for i in holders if i not in self.down), default=min(holders, default=0))
         capture = RawCapture(
             domain=self.domain,
@@ -1048,6 +1056,12 @@ def _in_range(record: CdxRecord, query: CdxQuery) -> bool:
     low = (query.from_ts or "").ljust(14, "0")
     high = (query.to_ts or "").ljust(14, "9") if query.to_ts else "99999999999999"
     return low <= ts <= high
+
+
+def capture_key(url: str, timestamp: str) -> tuple[str, str]:
+    """One capture however archives write its URL (`http`/`https`, `www.`, a session
+    parameter): its canonical URL and second."""
+    return canonical_url(url), timestamp
 
 
 def original_headers(headers: Iterable[tuple[str, str]]) -> Iterable[tuple[str, str]]:

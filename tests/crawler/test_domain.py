@@ -750,3 +750,29 @@ def test_an_archive_failing_to_list_leaves_the_domain_to_the_others() -> None:
     # done, but interrupted: the next run asks the failed archive again
     assert crawl.phase is Phase.DONE
     assert crawl.transient and crawl.failure is not None and "HTTP 503" in crawl.failure
+
+
+def test_a_capture_two_archives_write_with_other_url_forms_is_one_capture() -> None:
+    """One archive lists https://www.…, the other http://… at the same second: the same
+    capture, recorded once with both sources."""
+    crawl = DomainCrawl(DOMAIN, KIND, (ARCHIVE, SECOND), config("all"))
+    plain = "http://acme-shop.com/privacy-policy"
+    other_form = [row(plain, ts, digest) for ts, digest in DIGESTS.items()]
+    queue, recorded = list(crawl.start()), []
+    while queue:
+        call = queue.pop(0)
+        if isinstance(call, CdxCall):
+            if call.purpose == "homepages":
+                rows: list[list[str]] = []
+            else:
+                rows = policy_rows() if call.archive == 0 else other_form
+            queue += crawl.on_cdx(call, 200, cdx_body(rows))
+        elif isinstance(call, ReplayCall):
+            queue += crawl.on_replay(call, served(call, policy_body(call)))
+        else:
+            recorded.append(call)
+    captures = [o.capture for o in recorded if isinstance(o, CaptureItem)]
+    assert crawl.phase is Phase.DONE
+    assert sorted(c.timestamp for c in captures) == [T1, T2, T3]  # each once, not twice
+    by_ts = {c.timestamp: c for c in captures}
+    assert by_ts[T1].also_in == ((f"{SECOND.base}/{T1}id_/{plain}", DIGESTS[T1]),)
