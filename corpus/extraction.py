@@ -82,8 +82,10 @@ def _rewrite_prunes(expressions: list[etree.XPath]) -> list[tuple[str, str]]:
     return rewritten
 
 
-# Kept so that tests can hold each rewrite against the expression it replaced.
-PRUNES_REWRITTEN: tuple[tuple[str, str], ...] = (
+# Kept so that tests can hold each rewrite against the expression it replaced; lower
+# case, as no setting: the producer record keeps UPPER_SNAKE names, and trafilatura's
+# version there already says which expressions these are.
+rewritten_prunes: tuple[tuple[str, str], ...] = (
     *_rewrite_prunes(trafilatura.xpaths.RAW_TREE_PRUNE_XPATH),
     *_rewrite_prunes(trafilatura.xpaths.REMOVE_COMMENTS_AND_LISTS_XPATH),
 )

@@ -152,13 +152,13 @@ def test_trafilaturas_prunes_are_rewritten() -> None:
     trafilatura whose prunes change shape fails here instead of quietly going slow."""
     import trafilatura.xpaths
 
-    from corpus.extraction import PRUNES_REWRITTEN
+    from corpus.extraction import rewritten_prunes
 
     prunes = [
         *trafilatura.xpaths.RAW_TREE_PRUNE_XPATH,
         *trafilatura.xpaths.REMOVE_COMMENTS_AND_LISTS_XPATH,
     ]
-    assert [rewritten for _, rewritten in PRUNES_REWRITTEN] == [x.path for x in prunes]
+    assert [rewritten for _, rewritten in rewritten_prunes] == [x.path for x in prunes]
 
 
 def test_rewritten_prunes_select_what_trafilaturas_own_select() -> None:
@@ -166,12 +166,12 @@ def test_rewritten_prunes_select_what_trafilaturas_own_select() -> None:
     from lxml import etree
     from trafilatura.xpaths import REGEXP_NS
 
-    from corpus.extraction import PRUNES_REWRITTEN, parse_html
+    from corpus.extraction import parse_html, rewritten_prunes
 
     namespaces = {"re": REGEXP_NS}
     pairs = [
         (etree.XPath(old, namespaces=namespaces), etree.XPath(new, namespaces=namespaces))
-        for old, new in PRUNES_REWRITTEN
+        for old, new in rewritten_prunes
     ]
     found = [0] * len(pairs)
     for page in _prune_pages():
