@@ -824,8 +824,8 @@ Raw figures: `python -m bench.suite --json FILE`.
 WHY_NOT_MET = {
     "rebuild vs bare trafilatura": (
         "rebuild does more than extract: it checks and splits each distinct text (the "
-        "policy check's case-insensitive regex alternations, about 3 ms a text), measures "
-        "the changes between versions (difflib, about 4 ms a pair), writes the index and "
+        "policy check's case-insensitive regex alternations, about 1.6 ms a text), measures "
+        "the changes between versions (difflib, 1-4 ms a pair), writes the index and "
         "the version files, and starts heavier (0.41 s of imports: langdetect's profiles "
         "and numpy, the term tables, ftfy). On realistic pages trafilatura's cheaper raw-tree "
         "prunes in rebuild (named steps instead of `self::` tests on every element) more "
