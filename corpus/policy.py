@@ -366,9 +366,10 @@ def check_policy(
         return "coming_soon"
     headings = " ".join([extracted.title, *(b.text for b in blocks if b.kind == HEADING)])
     reads = _reads_as(kind, headings, text)
-    pointer = _LINK_ONLY.search(text) and (size <= LINK_ONLY_MAX_WORDS or not reads)
-    if short and (pointer or extracted.link_share > LINK_ONLY_SHARE):
-        return "link_only"
+    if short:  # only a short page can be a pointer: a long text is not searched for one
+        pointer = _LINK_ONLY.search(text) and (size <= LINK_ONLY_MAX_WORDS or not reads)
+        if pointer or extracted.link_share > LINK_ONLY_SHARE:
+            return "link_only"
     if words < MIN_WORDS and cjk < MIN_CJK_CHARS:
         return "too_short"
     if not reads:

@@ -122,3 +122,87 @@ def test_the_libxml2_node_count_is_the_walks() -> None:
     tree = lxml.html.fromstring(html)
     # elements, comments and processing instructions, as _bound counts them
     assert _NODES(tree) == len(list(tree.iter())) == 1 + 2 + 1 + 50 * 2
+
+
+# Pages where trafilatura's raw-tree prunes have something to find: comment sections and
+# lists (kept apart from "commentary"), disqus, infinite-scroll wrappers with and without
+# the page's h1, share buttons, and the same names on elements the prunes never look at.
+PRUNE_PAGES = [
+    "<html><body><div id='comments'><p>c</p></div><div class='commentary'><p>k</p></div>"
+    "<ol class='comment-list'><li>a</li></ol><ul id='Comment-1'><li>b</li></ul>"
+    "<ul class='nav'><li>n</li></ul><section id='disqus_thread'>d</section>"
+    "<details class='post-comments'><p>p</p></details><span id='comments'>s</span>"
+    "<ol id='disqus_thread'><li>x</li></ol><list class='comment'>l</list></body></html>",
+    "<html><body><div class='infinite-scroll'><h1>Title</h1><p>main</p></div>"
+    "<aside id='infinitescroll'><p>next</p></aside><section class='mvp-post-add-box'>"
+    "<h1>Other</h1></section><div class='a elementor-share-buttons'>share</div>"
+    "<div><div class='comments'><div class='comments'>nested</div></div></div></body></html>",
+]
+
+
+def _prune_pages() -> list[str]:
+    pages = [*PRUNE_PAGES, *(p.read_text(errors="replace") for p in FIXTURES.glob("*.html"))]
+    if REFERENCE.is_dir():
+        pages += [p.read_text(errors="replace") for p in sorted(REFERENCE.rglob("*.html"))]
+    return pages
+
+
+def test_trafilaturas_prunes_are_rewritten() -> None:
+    """Every expression of the two raw-tree prunes has the form the rewrite speeds up; a
+    trafilatura whose prunes change shape fails here instead of quietly going slow."""
+    import trafilatura.xpaths
+
+    from corpus.extraction import rewritten_prunes
+
+    prunes = [
+        *trafilatura.xpaths.RAW_TREE_PRUNE_XPATH,
+        *trafilatura.xpaths.REMOVE_COMMENTS_AND_LISTS_XPATH,
+    ]
+    assert [rewritten for _, rewritten in rewritten_prunes] == [x.path for x in prunes]
+
+
+def test_rewritten_prunes_select_what_trafilaturas_own_select() -> None:
+    import lxml.html
+    from lxml import etree
+    from trafilatura.xpaths import REGEXP_NS
+
+    from corpus.extraction import parse_html, rewritten_prunes
+
+    namespaces = {"re": REGEXP_NS}
+    pairs = [
+        (etree.XPath(old, namespaces=namespaces), etree.XPath(new, namespaces=namespaces))
+        for old, new in rewritten_prunes
+    ]
+    found = [0] * len(pairs)
+    for page in _prune_pages():
+        try:
+            tree = parse_html(page)
+        except (ValueError, lxml.etree.ParserError):
+            continue
+        for index, (old, new) in enumerate(pairs):
+            selected = old(tree)
+            assert new(tree) == selected  # the same elements, in the same order
+            found[index] += len(selected)
+    assert all(found)  # the pages above give each expression something to select
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".//div[@class]",  # no name step to rewrite
+        ".//*[self::div or self::p][1]",  # positional: the union would number differently
+        ".//*[self::div][position() < 3]",
+        ".//*[self::div or self::p][last()]",
+        "//*[self::div]",  # from the root, not the context
+    ],
+)
+def test_paths_the_rewrite_leaves_alone(path: str) -> None:
+    from corpus.extraction import by_name
+
+    assert by_name(path) is None
+
+
+def test_the_rewrite_of_a_name_step() -> None:
+    from corpus.extraction import by_name
+
+    assert by_name(".//*[self::div or self::ol][@id]") == "(descendant::div|descendant::ol)[@id]"
