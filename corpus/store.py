@@ -3,6 +3,7 @@ markdown file per version. Every write is atomic and re-running a write is a no-
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -38,6 +39,7 @@ from webarchive.wayback import archive_base, iso_date
 log = logging.getLogger(__name__)
 
 INDEX_NAME = "index.sqlite"
+OPEN_GUARD_NAME = ".index-open.lock"  # see _OpenGuard
 _IN_CHUNK = 500  # parameters per IN (...) query: well under SQLite's limit
 SCHEMA_VERSION = 5
 
@@ -253,6 +255,31 @@ def verify_index(db: sqlite3.Connection, index: Path) -> int:
     return int(row[0])
 
 
+def _has_tables(db: sqlite3.Connection) -> bool:
+    try:
+        return db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is not None
+    except sqlite3.DatabaseError:
+        return True  # unreadable: verify_index says how
+
+
+class _OpenGuard:
+    """Writers open (create, check, migrate) the index one at a time: two workers of a
+    shared crawl starting together would otherwise see each other's index half made
+    (a file with no tables yet) and take it for a damaged one. An advisory lock on a
+    file beside the index, released by the OS if its holder dies."""
+
+    def __init__(self, root: Path) -> None:
+        self._fd = os.open(root / OPEN_GUARD_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+
+    def __enter__(self) -> _OpenGuard:
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+
+
 def _check_not_empty(index: Path) -> None:
     # SQLite takes a 0-byte file for a new database: a corpus would silently start afresh.
     if index.exists() and index.stat().st_size == 0:
@@ -399,15 +426,28 @@ class Store:
         index = root / INDEX_NAME
         if not create and not index.exists():
             raise StoreError(f"{root} holds no corpus (no {INDEX_NAME}); run fetch first")
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            guard = _OpenGuard(root)
+        except OSError as exc:
+            raise StoreError(f"cannot open the corpus index in {root}: {exc}") from exc
+        with guard:
+            return cls._open_writing(root, index, durable)
+
+    @classmethod
+    def _open_writing(cls, root: Path, index: Path, durable: bool) -> Store:
         _check_not_empty(index)
         existing = index.exists()
         db: sqlite3.Connection | None = None
         try:
-            root.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(index, isolation_level=None)
             db.execute("PRAGMA busy_timeout=10000")
-            if existing:
+            if existing and _has_tables(db):
                 verify_index(db, index)  # before anything is written to it
+            elif existing:
+                # tables never committed: its creator died before its first commit, and
+                # nothing can have been stored in it
+                log.info("%s holds no tables yet: creating them", index)
             db.execute("PRAGMA journal_mode=WAL")
             if not durable:
                 db.execute("PRAGMA synchronous=OFF")

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,8 +12,10 @@ from warcio.archiveiterator import ArchiveIterator
 
 from corpus.models import Document, Processed, RawCapture
 from corpus.rawstore import RawWriter, read_raw, warc_files, warcinfo_fields
-from corpus.store import Store, StoreError
+from corpus.store import INDEX_NAME, Store, StoreError
 from tests.corpus.builders import ARCHIVE, HTML, policy_capture
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def capture(ts: str, digest: str, body: bytes | None = b"<html></html>") -> RawCapture:
@@ -246,3 +252,40 @@ def test_homepage_links_are_kept_and_an_index_without_them_still_works(tmp_path:
         (home, "20160101000000"): (),
     }
     reader.close()
+
+
+def test_an_index_whose_creator_died_before_its_first_commit_is_created_anew(
+    tmp_path: Path,
+) -> None:
+    """A writer killed while creating the index leaves a database with no tables: no
+    capture can be in it, so the next writer creates them rather than call it damaged."""
+    db = sqlite3.connect(tmp_path / INDEX_NAME)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.close()
+    store = Store.open(tmp_path)
+    store.add_capture(capture("20150101000000", "D1"), doc("# Privacy\n\nVersion A."))
+    assert len(store.refresh_versions("a.com", "privacy")) == 1
+    store.close()
+
+
+def test_writers_starting_together_all_open_one_index(tmp_path: Path) -> None:
+    """Workers of a shared crawl open a new index at the same moment: each must find it
+    whole, none may take the other's half-made index for a damaged one."""
+    code = (
+        "import sys; from pathlib import Path; from corpus.store import Store\n"
+        "Store.open(Path(sys.argv[1])).close()"
+    )
+    root = tmp_path / "shared"
+    for _round in range(3):
+        shutil.rmtree(root, ignore_errors=True)
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", code, str(root)],
+                cwd=ROOT,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(6)
+        ]
+        errors = [p.communicate()[1] for p in processes]
+        assert [p.returncode for p in processes] == [0] * 6, errors
