@@ -894,11 +894,10 @@ class DomainCrawl:
                 archive = self.archives[index]
                 if archive.base not in known:
                     self.count("policy/captures/sources_added")
-                    yield CaptureSourceItem(
+                    yield CaptureSourceItem(  # the stored capture, in that archive's form
                         self.domain,
                         self.kind,
-                        record.original,
-                        record.timestamp,
+                        *where,
                         archive.replay_url(record.timestamp, record.original),
                         record.digest,
                     )
